@@ -1,0 +1,442 @@
+// paperboy command line: the only place that wires concrete adapters (SQLite store, curl
+// HTTP client) to the use cases, and the only place that maps errors to exit codes.
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/progress.hpp"
+#include "core/arxiv_id.hpp"
+#include "core/dates.hpp"
+#include "ingest/harvester.hpp"
+#include "ingest/http_client.hpp"
+#include "ingest/ingester.hpp"
+#include "ingest/paper_json.hpp"
+#include "store/store.hpp"
+#include "text/tex.hpp"
+
+namespace pb::cli {
+namespace {
+
+// Exit codes (documented in --help and the README).
+enum Exit : int {
+  kOk = 0,
+  kFailure = 1,   // store or internal error
+  kUsage = 2,     // bad command line
+  kPartial = 3,   // finished, but some records were malformed and skipped
+  kBadInput = 4,  // unreadable file or unsupported format
+  kNetwork = 5,   // harvest could not reach or understand the endpoint
+  kNotFound = 6,  // `show` of an unknown paper
+};
+
+constexpr const char* kExitCodes =
+    "Exit codes: 0 ok; 1 store or internal error; 2 usage error; 3 some records were skipped "
+    "(the rest were stored); 4 unreadable file or unsupported format; 5 network or endpoint "
+    "error; 6 not found.";
+
+struct Globals {
+  std::string data_dir;
+  bool quiet = false;
+};
+
+int exit_for(const Error& e) {
+  switch (e.code()) {
+    case ErrorCode::kIo:
+    case ErrorCode::kUnsupported:
+    case ErrorCode::kInvalidInput:
+      return kBadInput;
+    case ErrorCode::kNetwork:
+      return kNetwork;
+    case ErrorCode::kNotFound:
+      return kNotFound;
+    default:
+      return kFailure;
+  }
+}
+
+int fail(const Error& e) {
+  fmt::print(stderr, "paperboy: {}\n", e.message());
+  return exit_for(e);
+}
+
+bool stderr_is_tty() { return isatty(STDERR_FILENO) == 1; }
+
+Result<std::unique_ptr<Store>> open_store(const Globals& g, bool read_only = false) {
+  return open_sqlite_store({.data_dir = g.data_dir, .read_only = read_only});
+}
+
+std::string summary_line(const ingest::IngestCounts& c) {
+  std::string s =
+      fmt::format("{} records: {} added, {} updated, {} unchanged, {} skipped",
+                  format_count(c.records), format_count(c.added), format_count(c.updated),
+                  format_count(c.unchanged), format_count(c.skipped));
+  if (c.ignored) s += fmt::format(", {} ignored (deleted)", format_count(c.ignored));
+  if (c.repaired_utf8)
+    s += fmt::format(", {} with invalid UTF-8 repaired", format_count(c.repaired_utf8));
+  return s;
+}
+
+// Prints the first few skip reports in full, then only counts them.
+class SkipReporter {
+ public:
+  explicit SkipReporter(size_t limit) : limit_(limit) {}
+  void operator()(const std::string& msg) {
+    if (++count_ <= limit_) fmt::print(stderr, "paperboy: skipped {}\n", msg);
+  }
+  void finish() {
+    if (count_ > limit_)
+      fmt::print(stderr, "paperboy: ... and {} more skipped records\n", count_ - limit_);
+    count_ = 0;
+  }
+
+ private:
+  size_t limit_;
+  size_t count_ = 0;
+};
+
+int cmd_ingest(const Globals& g, const std::vector<std::string>& files,
+               const std::string& format_name) {
+  std::optional<ingest::Format> format;
+  if (!format_name.empty() && format_name != "auto") {
+    format = ingest::parse_format_name(format_name);
+    if (!format) {
+      fmt::print(stderr, "paperboy: unknown format '{}'\n", format_name);
+      return kUsage;
+    }
+  }
+  auto store = open_store(g);
+  if (!store.ok()) return fail(store.error());
+
+  int status = kOk;
+  ingest::IngestCounts total;
+  auto t0 = std::chrono::steady_clock::now();
+  SkipReporter skips(20);
+  for (const auto& file : files) {
+    Progress progress("ingest", stderr_is_tty() && !g.quiet);
+    ingest::IngestOptions opts;
+    opts.format = format;
+    opts.on_skip = std::ref(skips);
+    opts.on_progress = [&](const ingest::RecordReader& r, const ingest::IngestCounts& c) {
+      progress.update(r.input().position(), r.input().size(), c.records, "papers");
+    };
+    auto f0 = std::chrono::steady_clock::now();
+    auto counts = ingest::ingest_file(**store, file, opts);
+    progress.finish();
+    skips.finish();
+    if (!counts.ok()) {
+      fmt::print(stderr, "paperboy: {}\n", counts.error().message());
+      int code = exit_for(counts.error());
+      if (status == kOk || status == kPartial) status = code;
+      continue;
+    }
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - f0).count();
+    if (!g.quiet)
+      fmt::print("{}: {} in {:.1f} s ({}/s)\n", file, summary_line(*counts), secs,
+                 format_count(static_cast<std::uint64_t>(static_cast<double>(counts->records) /
+                                                         std::max(secs, 1e-9))));
+    if (counts->skipped > 0 && status == kOk) status = kPartial;
+    total += *counts;
+  }
+  if (files.size() > 1 && !g.quiet) {
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    fmt::print("total: {} in {:.1f} s\n", summary_line(total), secs);
+  }
+  if (!g.quiet) {
+    if (auto n = (*store)->count(); n.ok()) fmt::print("papers: {}\n", *n);
+  }
+  return status;
+}
+
+int cmd_stats(const Globals& g, bool json, size_t top) {
+  auto store = open_store(g);
+  if (!store.ok()) return fail(store.error());
+  auto st = (*store)->stats();
+  if (!st.ok()) return fail(st.error());
+  if (json) {
+    nlohmann::ordered_json j;
+    j["papers"] = st->papers;
+    j["versions"] = st->versions;
+    j["signals"] = st->signals;
+    j["daily_listings"] = st->daily_listings;
+    j["by_category"] = nlohmann::ordered_json::object();
+    for (const auto& c : st->by_category)
+      j["by_category"][c.key.empty() ? "unknown" : c.key] = c.count;
+    j["by_month"] = nlohmann::ordered_json::object();
+    for (const auto& c : st->by_month) j["by_month"][c.key.empty() ? "unknown" : c.key] = c.count;
+    fmt::print("{}\n", j.dump(2));
+    return kOk;
+  }
+  fmt::print("papers: {}\n", st->papers);
+  fmt::print("versions: {}\nsignals: {}\ndaily listings: {}\n", st->versions, st->signals,
+             st->daily_listings);
+  fmt::print("\nby primary category (top {} of {}):\n", std::min(top, st->by_category.size()),
+             st->by_category.size());
+  for (size_t i = 0; i < st->by_category.size() && i < top; ++i)
+    fmt::print("  {:<20} {:>10}\n",
+               st->by_category[i].key.empty() ? "(unknown)" : st->by_category[i].key,
+               format_count(static_cast<std::uint64_t>(st->by_category[i].count)));
+  fmt::print("\nby month (announced, else submitted):\n");
+  for (const auto& m : st->by_month)
+    fmt::print("  {:<20} {:>10}\n", m.key.empty() ? "(unknown)" : m.key,
+               format_count(static_cast<std::uint64_t>(m.count)));
+  return kOk;
+}
+
+int cmd_show(const Globals& g, const std::string& raw_id, bool json) {
+  auto id = ArxivId::parse(raw_id);
+  if (!id) {
+    fmt::print(stderr, "paperboy: '{}' is not an arXiv id\n", raw_id);
+    return kUsage;
+  }
+  auto store = open_store(g);
+  if (!store.ok()) return fail(store.error());
+  auto p = (*store)->get(id->id);
+  if (!p.ok()) return fail(p.error());
+  if (!*p) {
+    fmt::print(stderr, "paperboy: paper {} is not in the store\n", id->id);
+    return kNotFound;
+  }
+  const Paper& paper = **p;
+  if (json) {
+    fmt::print("{}\n", ingest::paper_to_json(paper));
+    return kOk;
+  }
+  auto line = [](std::string_view k, const std::string& v) {
+    if (!v.empty()) fmt::print("{:<12} {}\n", k, v);
+  };
+  line("id", paper.version ? fmt::format("{} (v{})", paper.id, paper.version) : paper.id);
+  line("title", text::tex_to_text(paper.title));
+  if (text::tex_to_text(paper.title) != paper.title) line("title (TeX)", paper.title);
+  std::string authors;
+  for (const auto& a : paper.authors) authors += (authors.empty() ? "" : ", ") + a;
+  line("authors", authors);
+  std::string cats;
+  for (const auto& c : paper.categories) cats += (cats.empty() ? "" : " ") + c;
+  line("categories", cats);
+  line("submitted", paper.submitted);
+  line("updated", paper.updated);
+  line("announced", paper.announced);
+  line("comments", paper.comments);
+  line("journal-ref", paper.journal_ref);
+  line("doi", paper.doi);
+  line("code", paper.code_url);
+  line("project", paper.project_url);
+  line("abs", "https://arxiv.org/abs/" + paper.id);
+  line("pdf", "https://arxiv.org/pdf/" + paper.id);
+  for (const auto& v : paper.versions)
+    line(fmt::format("v{}", v.version), v.created.empty() ? "(date unknown)" : v.created);
+  for (const auto& s : paper.signals)
+    line(s.kind, fmt::format("{} ({}, observed {})", s.value, s.source, s.observed_at));
+  for (const auto& d : paper.daily) line("daily", fmt::format("{} ({})", d.day, d.source));
+  if (!paper.abstract.empty()) fmt::print("\n{}\n", text::tex_to_text(paper.abstract));
+  return kOk;
+}
+
+int cmd_export(const Globals& g, const std::string& format, const std::string& out_path) {
+  if (format != "jsonl") {
+    fmt::print(stderr, "paperboy: unsupported export format '{}' (supported: jsonl)\n", format);
+    return kUsage;
+  }
+  auto store = open_store(g);
+  if (!store.ok()) return fail(store.error());
+  std::ofstream file;
+  std::ostream* out = &std::cout;
+  std::string tmp;
+  if (!out_path.empty() && out_path != "-") {
+    // Write beside the target and rename, so a failed export never leaves half a file.
+    tmp = out_path + ".tmp";
+    file.open(tmp, std::ios::binary | std::ios::trunc);
+    if (!file) {
+      fmt::print(stderr, "paperboy: cannot write {}\n", out_path);
+      return kBadInput;
+    }
+    out = &file;
+  }
+  std::uint64_t n = 0;
+  auto st = (*store)->scan([&](const Paper& p) {
+    *out << ingest::paper_to_json(p) << '\n';
+    ++n;
+    return static_cast<bool>(*out);
+  });
+  if (!st.ok()) return fail(st.error());
+  out->flush();
+  if (!*out) {
+    fmt::print(stderr, "paperboy: write failed\n");
+    return kFailure;
+  }
+  if (!tmp.empty()) {
+    file.close();
+    if (std::rename(tmp.c_str(), out_path.c_str()) != 0) {
+      fmt::print(stderr, "paperboy: cannot write {}\n", out_path);
+      return kFailure;
+    }
+  }
+  if (!g.quiet) fmt::print(stderr, "exported {} papers\n", format_count(n));
+  return kOk;
+}
+
+struct HarvestArgs {
+  std::string source = "arxiv";
+  std::string set;
+  std::string from, until;
+  std::string endpoint = "https://oaipmh.arxiv.org/oai";
+  std::string prefix = "arXiv";
+  double delay = 3.0;
+  int retries = 5;
+  bool restart = false;
+};
+
+int cmd_harvest(const Globals& g, const HarvestArgs& a) {
+  if (a.source != "arxiv") {
+    fmt::print(stderr, "paperboy: unknown harvest source '{}' (supported: arxiv)\n", a.source);
+    return kUsage;
+  }
+  for (const auto* d : {&a.from, &a.until})
+    if (!d->empty() && !dates::valid_day(*d)) {
+      fmt::print(stderr, "paperboy: '{}' is not a date (YYYY-MM-DD)\n", *d);
+      return kUsage;
+    }
+  if (a.prefix != "arXiv" && a.prefix != "arXivRaw") {
+    fmt::print(stderr, "paperboy: --metadata-prefix must be arXiv or arXivRaw\n");
+    return kUsage;
+  }
+  auto store = open_store(g);
+  if (!store.ok()) return fail(store.error());
+  auto http = ingest::make_curl_http_client(ingest::default_user_agent());
+  ingest::HarvestOptions opts;
+  opts.endpoint = a.endpoint;
+  opts.set = a.set;
+  opts.from = a.from;
+  opts.until = a.until;
+  opts.metadata_prefix = a.prefix;
+  opts.delay = std::chrono::milliseconds(static_cast<std::int64_t>(a.delay * 1000));
+  opts.max_retries = a.retries;
+  opts.restart = a.restart;
+  Progress progress("harvest", stderr_is_tty() && !g.quiet);
+  SkipReporter skips(20);
+  opts.on_skip = std::ref(skips);
+  opts.on_info = [&](const std::string& m) {
+    progress.finish();
+    if (!g.quiet) fmt::print(stderr, "paperboy: {}\n", m);
+  };
+  opts.on_progress = [&](const ingest::HarvestProgress& p) {
+    std::uint64_t total =
+        p.complete_list_size ? static_cast<std::uint64_t>(*p.complete_list_size) : 0;
+    progress.update(static_cast<std::uint64_t>(p.records), total,
+                    static_cast<std::uint64_t>(p.records), "records");
+    if (!stderr_is_tty() && !g.quiet)
+      fmt::print(stderr, "harvest: page {} done, {} records\n", p.pages, p.records);
+  };
+  auto t0 = std::chrono::steady_clock::now();
+  auto summary = ingest::harvest(**store, *http, opts);
+  progress.finish();
+  skips.finish();
+  if (!summary.ok()) {
+    fmt::print(stderr, "paperboy: harvest stopped: {} (run the same command again to resume)\n",
+               summary.error().message());
+    return exit_for(summary.error()) == kBadInput ? kNetwork : exit_for(summary.error());
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!g.quiet) {
+    fmt::print("harvest{}: {} pages, {} in {:.1f} s; complete up to {}\n",
+               summary->resumed ? " (resumed)" : "", summary->pages, summary_line(summary->counts),
+               secs, summary->completed_until.empty() ? "?" : summary->completed_until);
+    if (auto n = (*store)->count(); n.ok()) fmt::print("papers: {}\n", *n);
+  }
+  return summary->counts.skipped > 0 ? kPartial : kOk;
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  CLI::App app{
+      "paperboy: a self-hosted research-paper discovery engine.\n"
+      "Stores papers in an embedded SQLite database in the data directory."};
+  app.footer(kExitCodes);
+  app.require_subcommand(1);
+  Globals g;
+  const char* env = std::getenv("PAPERBOY_DATA");
+  g.data_dir = env && *env ? env : "./paperboy-data";
+  app.add_option("--data", g.data_dir,
+                 "Data directory (default: $PAPERBOY_DATA, else ./paperboy-data)");
+  app.add_flag("-q,--quiet", g.quiet, "Print only errors");
+  app.set_version_flag("--version", "paperboy 0.1.0");
+
+  std::vector<std::string> files;
+  std::string format = "auto";
+  auto* ingest = app.add_subcommand(
+      "ingest",
+      "Ingest paper metadata files: the arXiv metadata snapshot, OAI-PMH responses, arXiv Atom "
+      "feeds, Hugging Face daily-papers JSON or paperboy JSONL. The format is detected; .gz is "
+      "read transparently; '-' reads standard input. Re-ingesting is idempotent.");
+  ingest->add_option("files", files, "Input files")->required();
+  ingest
+      ->add_option("--format", format,
+                   "Force a format: auto, arxiv-snapshot, jsonl, hf-daily, oai-pmh, atom")
+      ->capture_default_str();
+  ingest->footer(kExitCodes);
+
+  HarvestArgs h;
+  auto* harvest = app.add_subcommand(
+      "harvest",
+      "Harvest arXiv metadata over OAI-PMH, politely (one request at a time, at least 3 s "
+      "apart, honouring 503 Retry-After). An interrupted harvest resumes where it stopped "
+      "when run again with the same arguments.");
+  harvest->add_option("source", h.source, "What to harvest (arxiv)")->capture_default_str();
+  harvest->add_option("--set", h.set, "OAI-PMH set, e.g. cs, physics:hep-th, math");
+  harvest->add_option("--from", h.from,
+                      "First datestamp, YYYY-MM-DD (default: where the last harvest ended)");
+  harvest->add_option("--until", h.until, "Last datestamp, YYYY-MM-DD");
+  harvest->add_option("--endpoint", h.endpoint, "OAI-PMH base URL")->capture_default_str();
+  harvest->add_option("--metadata-prefix", h.prefix, "arXiv or arXivRaw")->capture_default_str();
+  harvest->add_option("--delay", h.delay, "Seconds between requests (arXiv asks for >= 3)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
+  harvest->add_option("--retries", h.retries, "Retries per page on errors")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100));
+  harvest->add_flag("--restart", h.restart, "Ignore a saved resumption token and start over");
+  harvest->footer(kExitCodes);
+
+  std::string export_format = "jsonl", export_out;
+  auto* exp = app.add_subcommand("export", "Write every stored paper as paperboy JSONL");
+  exp->add_option("--format", export_format, "Output format (jsonl)")->capture_default_str();
+  exp->add_option("-o,--out", export_out, "Output file (default: standard output)");
+
+  bool stats_json = false;
+  size_t stats_top = 25;
+  auto* stats = app.add_subcommand("stats", "Count papers in total, by category and by month");
+  stats->add_flag("--json", stats_json, "Print JSON");
+  stats->add_option("--top", stats_top, "Categories to list")->capture_default_str();
+
+  std::string show_id;
+  bool show_json = false;
+  auto* show = app.add_subcommand("show", "Print one paper");
+  show->add_option("id", show_id, "arXiv id, e.g. 2401.01234 or hep-th/9901001")->required();
+  show->add_flag("--json", show_json, "Print the paper as paperboy JSON");
+  show->footer(kExitCodes);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? kOk : kUsage;
+  }
+  if (*ingest) return cmd_ingest(g, files, format);
+  if (*harvest) return cmd_harvest(g, h);
+  if (*exp) return cmd_export(g, export_format, export_out);
+  if (*stats) return cmd_stats(g, stats_json, stats_top);
+  if (*show) return cmd_show(g, show_id, show_json);
+  return kUsage;
+}
+
+}  // namespace pb::cli
+
+int main(int argc, char** argv) { return pb::cli::run(argc, argv); }

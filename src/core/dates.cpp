@@ -1,0 +1,104 @@
+#include "core/dates.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cctype>
+#include <ctime>
+
+namespace pb::dates {
+namespace {
+
+bool digits(std::string_view s, size_t pos, size_t n, int& out) {
+  if (pos + n > s.size()) return false;
+  out = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+    out = out * 10 + (s[i] - '0');
+  }
+  return true;
+}
+
+int days_in_month(int y, int m) {
+  static constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return m == 2 && leap ? 29 : kDays[m - 1];
+}
+
+bool valid_ymd(int y, int m, int d) {
+  return y >= 1900 && y <= 2200 && m >= 1 && m <= 12 && d >= 1 && d <= days_in_month(y, m);
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::optional<std::string> parse_rfc2822(std::string_view s) {
+  // [Day, ]D Mon YYYY HH:MM:SS [GMT]
+  if (auto comma = s.find(','); comma != std::string_view::npos) s = trim(s.substr(comma + 1));
+  int d = 0;
+  size_t i = 0;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])))
+    d = d * 10 + (s[i++] - '0');
+  if (i == 0 || i > 2 || i + 1 >= s.size() || s[i] != ' ') return std::nullopt;
+  static constexpr std::array<std::string_view, 12> kMonths = {
+      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  std::string_view mon = s.substr(i + 1, 3);
+  int m = 0;
+  for (int k = 0; k < 12; ++k)
+    if (mon == kMonths[k]) m = k + 1;
+  int y = 0, hh = 0, mm = 0, ss = 0;
+  if (m == 0 || !digits(s, i + 5, 4, y)) return std::nullopt;
+  if (!valid_ymd(y, m, d)) return std::nullopt;
+  size_t t = i + 10;
+  if (digits(s, t, 2, hh) && s.size() > t + 7 && s[t + 2] == ':' && digits(s, t + 3, 2, mm) &&
+      s[t + 5] == ':' && digits(s, t + 6, 2, ss) && hh < 24 && mm < 60 && ss < 61)
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y, m, d, hh, mm, ss);
+  return fmt::format("{:04}-{:02}-{:02}", y, m, d);
+}
+
+}  // namespace
+
+bool valid_day(std::string_view s) {
+  int y, m, d;
+  return s.size() == 10 && digits(s, 0, 4, y) && s[4] == '-' && digits(s, 5, 2, m) && s[7] == '-' &&
+         digits(s, 8, 2, d) && valid_ymd(y, m, d);
+}
+
+std::optional<std::string> normalise(std::string_view text) {
+  std::string_view s = trim(text);
+  if (s.empty()) return std::nullopt;
+  int y, m, d;
+  if (s.size() >= 10 && digits(s, 0, 4, y) && s[4] == '-' && digits(s, 5, 2, m) && s[7] == '-' &&
+      digits(s, 8, 2, d)) {
+    if (!valid_ymd(y, m, d)) return std::nullopt;
+    int hh, mm, ss = 0;
+    if (s.size() >= 16 && (s[10] == 'T' || s[10] == ' ') && digits(s, 11, 2, hh) && s[13] == ':' &&
+        digits(s, 14, 2, mm) && hh < 24 && mm < 60) {
+      if (s.size() >= 19 && s[16] == ':') digits(s, 17, 2, ss);
+      return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y, m, d, hh, mm, ss);
+    }
+    return fmt::format("{:04}-{:02}-{:02}", y, m, d);
+  }
+  if (s.size() == 7 && digits(s, 0, 4, y) && s[4] == '-' && digits(s, 5, 2, m) && m >= 1 && m <= 12)
+    return fmt::format("{:04}-{:02}-01", y, m);
+  return parse_rfc2822(s);
+}
+
+std::string day_of(std::string_view iso) {
+  return iso.size() >= 10 ? std::string(iso.substr(0, 10)) : std::string();
+}
+
+std::string today_utc() { return now_utc().substr(0, 10); }
+
+std::string now_utc() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+}  // namespace pb::dates

@@ -1,0 +1,22 @@
+#pragma once
+// Date parsing for the formats our sources use, normalised to ISO 8601:
+//   "2007-04-02", "2007-04-02T19:18:42Z", "2024-05-24T17:34:15.000Z",
+//   RFC 2822 "Mon, 2 Apr 2007 19:18:42 GMT" (arXiv version history).
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pb::dates {
+
+// Returns "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ"; nullopt when unparsable.
+std::optional<std::string> normalise(std::string_view text);
+// The "YYYY-MM-DD" prefix of a normalised date or timestamp ("" when too short).
+std::string day_of(std::string_view iso);
+// Checks a "YYYY-MM-DD" day (calendar-valid).
+bool valid_day(std::string_view day);
+// Today in UTC, "YYYY-MM-DD", and now as "YYYY-MM-DDTHH:MM:SSZ".
+std::string today_utc();
+std::string now_utc();
+
+}  // namespace pb::dates
