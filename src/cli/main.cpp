@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -15,11 +16,16 @@
 #include "cli/progress.hpp"
 #include "core/arxiv_id.hpp"
 #include "core/dates.hpp"
+#include "engine/beir_eval.hpp"
+#include "engine/lexical_search.hpp"
+#include "eval/beir.hpp"
+#include "eval/metrics.hpp"
 #include "ingest/harvester.hpp"
 #include "ingest/http_client.hpp"
 #include "ingest/ingester.hpp"
 #include "ingest/paper_json.hpp"
 #include "store/store.hpp"
+#include "text/analyzer.hpp"
 #include "text/tex.hpp"
 
 namespace pb::cli {
@@ -353,6 +359,189 @@ int cmd_harvest(const Globals& g, const HarvestArgs& a) {
   return summary->counts.skipped > 0 ? kPartial : kOk;
 }
 
+std::filesystem::path lexical_dir(const Globals& g) {
+  return std::filesystem::path(g.data_dir) / "index" / "lexical";
+}
+
+// Brings the lexical index up to date with the store, with a progress bar.
+int refresh(const Globals& g, Store& store, bool rebuild, bool merge_all) {
+  auto index = lexical::LexicalIndex::open(lexical_dir(g));
+  if (!index.ok() && (index.error().code() == ErrorCode::kCorrupt ||
+                      index.error().code() == ErrorCode::kUnsupported)) {
+    // The index is derived from the store: an unreadable or older-format one is rebuilt.
+    fmt::print(stderr, "paperboy: {}; rebuilding the index from the store\n",
+               index.error().message());
+    std::error_code ec;
+    std::filesystem::remove_all(lexical_dir(g), ec);
+    rebuild = true;
+    index = lexical::LexicalIndex::open(lexical_dir(g));
+  }
+  if (!index.ok()) return fail(index.error());
+  Progress progress("index", stderr_is_tty() && !g.quiet);
+  engine::RefreshOptions opts;
+  opts.rebuild = rebuild;
+  opts.on_progress = [&](std::uint64_t done, std::uint64_t total) {
+    progress.update(done, total, done, "papers");
+  };
+  auto t0 = std::chrono::steady_clock::now();
+  auto summary = engine::refresh_index(store, **index, opts);
+  progress.finish();
+  if (!summary.ok()) return fail(summary.error());
+  if (merge_all) {
+    if (auto st = (*index)->merge(1); !st.ok()) return fail(st.error());
+    summary->stats = (*index)->stats();
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!g.quiet)
+    fmt::print("index: {} papers indexed in {:.1f} s; {} documents in {} segments, {:.1f} MB\n",
+               format_count(summary->indexed), secs, format_count(summary->stats.docs),
+               summary->stats.segments, static_cast<double>(summary->stats.bytes) / 1e6);
+  return kOk;
+}
+
+int cmd_index(const Globals& g, bool rebuild, bool merge_all) {
+  auto store = open_store(g);
+  if (!store.ok()) return fail(store.error());
+  return refresh(g, **store, rebuild, merge_all);
+}
+
+int cmd_search(const Globals& g, const std::string& query, size_t k, size_t offset,
+               const std::string& sort, bool json) {
+  auto store = open_store(g);
+  if (!store.ok()) return fail(store.error());
+  auto index = lexical::LexicalIndex::open(lexical_dir(g));
+  if (!index.ok()) {
+    fmt::print(stderr, "paperboy: {} (run `paperboy index --rebuild`)\n", index.error().message());
+    return exit_for(index.error());
+  }
+  // Searching never writes; say so when papers are waiting to be indexed.
+  auto seq = (*store)->max_seq();
+  if (seq.ok() && *seq > (*index)->snapshot()->store_seq && !json && !g.quiet)
+    fmt::print(stderr, "note: some papers are not indexed yet; run `paperboy index`\n");
+  engine::SearchRequest req;
+  req.query = query;
+  req.k = k;
+  req.offset = offset;
+  if (sort == "date") {
+    req.sort = lexical::SortOrder::kDate;
+  } else if (sort != "relevance") {
+    fmt::print(stderr, "paperboy: --sort must be relevance or date\n");
+    return kUsage;
+  }
+  text::Analyzer analyzer;
+  auto snap = (*index)->snapshot();
+  auto res = engine::search(**store, *snap, req, analyzer);
+  if (!res.ok()) return fail(res.error());
+  if (json) {
+    nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+    for (const auto& it : res->items) {
+      nlohmann::ordered_json j;
+      j["id"] = it.paper.id;
+      j["score"] = it.score;
+      j["title"] = it.title_text;
+      j["authors"] = it.paper.authors;
+      j["categories"] = it.paper.categories;
+      j["date"] =
+          !it.paper.announced.empty() ? it.paper.announced : dates::day_of(it.paper.submitted);
+      j["snippet"] = it.snippet;
+      if (it.exact) j["exact_match"] = true;
+      arr.push_back(j);
+    }
+    fmt::print("{}\n", arr.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+    return kOk;
+  }
+  for (const auto& n : res->notes) fmt::print(stderr, "note: {}\n", n);
+  if (res->items.empty()) {
+    fmt::print("no results\n");
+    return kOk;
+  }
+  size_t rank = offset;
+  for (const auto& it : res->items) {
+    std::string date =
+        !it.paper.announced.empty() ? it.paper.announced : dates::day_of(it.paper.submitted);
+    std::string first = it.paper.authors.empty() ? "" : it.paper.authors[0];
+    if (it.paper.authors.size() > 1) first += " et al.";
+    fmt::print("{:>3}. {:<12} {:7.3f}  {}\n", ++rank, it.paper.id, it.score, it.title_text);
+    fmt::print("     {}{}{}\n", first, first.empty() || date.empty() ? "" : " · ", date);
+    if (!it.snippet.empty()) {
+      // Terminal rendering of the HTML-safe snippet: marks become bold.
+      std::string s = it.snippet;
+      auto replace_all = [&](std::string_view from, std::string_view to) {
+        for (size_t p = 0; (p = s.find(from, p)) != std::string::npos; p += to.size())
+          s.replace(p, from.size(), to);
+      };
+      bool tty = isatty(STDOUT_FILENO) == 1;
+      replace_all("<mark>", tty ? "\x1b[1m" : "*");
+      replace_all("</mark>", tty ? "\x1b[0m" : "*");
+      replace_all("&lt;", "<");
+      replace_all("&gt;", ">");
+      replace_all("&quot;", "\"");
+      replace_all("&#39;", "'");
+      replace_all("&amp;", "&");
+      fmt::print("     {}\n", s);
+    }
+  }
+  return kOk;
+}
+
+struct EvalArgs {
+  std::string corpus, queries, qrels, mode = "lexical", run_out;
+  size_t k = 1000;
+  float k1 = -1, b = -1, title_weight = -1;
+};
+
+int cmd_eval_beir(const Globals& g, const EvalArgs& a) {
+  if (a.mode != "lexical") {
+    fmt::print(stderr, "paperboy: --mode {} is not available yet (supported: lexical)\n", a.mode);
+    return kUsage;
+  }
+  auto corpus = eval::load_corpus(a.corpus);
+  if (!corpus.ok()) return fail(corpus.error());
+  auto queries = eval::load_queries(a.queries);
+  if (!queries.ok()) return fail(queries.error());
+  auto qrels = eval::load_qrels(a.qrels);
+  if (!qrels.ok()) return fail(qrels.error());
+  std::string tmpl = (std::filesystem::temp_directory_path() / "paperboy-eval-XXXXXX").string();
+  if (!mkdtemp(tmpl.data())) {
+    fmt::print(stderr, "paperboy: cannot create a scratch directory\n");
+    return kFailure;
+  }
+  std::filesystem::path scratch = tmpl;
+  auto t0 = std::chrono::steady_clock::now();
+  auto index = engine::index_beir_corpus(*corpus, scratch);
+  if (!index.ok()) {
+    std::filesystem::remove_all(scratch);
+    return fail(index.error());
+  }
+  double build = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  engine::BeirRunOptions opts;
+  opts.k = a.k;
+  opts.bm25 = engine::default_bm25();
+  if (a.k1 >= 0) opts.bm25.k1 = a.k1;
+  if (a.b >= 0) opts.bm25.b = a.b;
+  if (a.title_weight >= 0) opts.bm25.field_weight[0] = a.title_weight;
+  auto t1 = std::chrono::steady_clock::now();
+  auto run = engine::run_lexical(*(*index)->snapshot(), *queries, opts);
+  double qsecs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+  index->reset();
+  std::filesystem::remove_all(scratch);
+  if (!a.run_out.empty()) {
+    std::ofstream out(a.run_out, std::ios::binary | std::ios::trunc);
+    out << eval::to_trec(run, "paperboy-" + a.mode);
+    if (!out) {
+      fmt::print(stderr, "paperboy: cannot write {}\n", a.run_out);
+      return kFailure;
+    }
+  }
+  auto m = eval::evaluate(run, *qrels);
+  fmt::print("{}", eval::format_metrics(m));
+  if (!g.quiet)
+    fmt::print(
+        stderr, "{} documents indexed in {:.2f} s; {} queries in {:.2f} s; {} judged queries\n",
+        format_count(corpus->size()), build, format_count(queries->size()), qsecs, m.queries);
+  return kOk;
+}
+
 }  // namespace
 
 int run(int argc, char** argv) {
@@ -423,13 +612,65 @@ int run(int argc, char** argv) {
   show->add_flag("--json", show_json, "Print the paper as paperboy JSON");
   show->footer(kExitCodes);
 
+  bool no_index = false;
+  ingest->add_flag("--no-index", no_index, "Do not update the search index afterwards");
+
+  bool rebuild = false, merge_all = false;
+  auto* index = app.add_subcommand(
+      "index", "Build or refresh the search index from the store (ingest does this too)");
+  index->add_flag("--rebuild", rebuild, "Drop the index and re-index every paper");
+  index->add_flag("--merge", merge_all, "Merge all segments into one afterwards");
+
+  std::string query, sort = "relevance";
+  size_t k = 10, offset = 0;
+  bool search_json = false;
+  auto* search = app.add_subcommand(
+      "search",
+      "Search papers. Query language: words (ranked, any may match), \"exact phrase\", -exclude, "
+      "+require, ti: au: abs: cat: id: fields, after:YYYY[-MM[-DD]] before:...");
+  search->add_option("query", query, "The query")->required();
+  search->add_option("-k,--limit", k, "Number of results")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  search->add_option("--offset", offset, "Skip this many results (pagination)");
+  search->add_option("--sort", sort, "relevance or date")->capture_default_str();
+  search->add_flag("--json", search_json, "Print a JSON array of results");
+
+  EvalArgs ea;
+  auto* evalc = app.add_subcommand("eval", "Evaluate retrieval quality");
+  auto* beir = evalc->add_subcommand(
+      "beir",
+      "Evaluate on a BEIR-format collection; prints nDCG@10, MRR@10, Recall@10, Recall@100");
+  evalc->require_subcommand(1);
+  beir->add_option("--corpus", ea.corpus, "corpus.jsonl ({\"_id\",\"title\",\"text\"})")
+      ->required();
+  beir->add_option("--queries", ea.queries, "queries.jsonl ({\"_id\",\"text\"})")->required();
+  beir->add_option("--qrels", ea.qrels, "qrels TSV (query-id, corpus-id, score; header line)")
+      ->required();
+  beir->add_option("--mode", ea.mode, "lexical")->capture_default_str();
+  beir->add_option("-k", ea.k, "Documents retrieved per query")->capture_default_str();
+  beir->add_option("--run", ea.run_out, "Write the run in TREC format to this file");
+  beir->add_option("--k1", ea.k1, "BM25 k1 (default: tuned value)");
+  beir->add_option("--b", ea.b, "BM25 b (default: tuned value)");
+  beir->add_option("--title-weight", ea.title_weight, "BM25F title weight (default: tuned value)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? kOk : kUsage;
   }
-  if (*ingest) return cmd_ingest(g, files, format);
+  if (*ingest) {
+    int rc = cmd_ingest(g, files, format);
+    if (no_index || (rc != kOk && rc != kPartial)) return rc;
+    auto store = open_store(g);
+    if (!store.ok()) return fail(store.error());
+    int irc = refresh(g, **store, false, false);
+    return irc != kOk ? irc : rc;
+  }
+  if (*index) return cmd_index(g, rebuild, merge_all);
+  if (*search) return cmd_search(g, query, k, offset, sort, search_json);
+  if (*beir) return cmd_eval_beir(g, ea);
   if (*harvest) return cmd_harvest(g, h);
   if (*exp) return cmd_export(g, export_format, export_out);
   if (*stats) return cmd_stats(g, stats_json, stats_top);

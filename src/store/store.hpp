@@ -73,6 +73,13 @@ class Store {
   // Calls fn for every paper in id order until it returns false.
   virtual Status scan(const std::function<bool(const Paper&)>& fn) = 0;
 
+  // Calls fn(paper, seq) for every paper changed after `after_seq`, in seq order, until fn
+  // returns false. Indexes use this to catch up incrementally.
+  virtual Status scan_changed(std::int64_t after_seq,
+                              const std::function<bool(const Paper&, std::int64_t)>& fn) = 0;
+  // The latest change counter value (0 for an empty store).
+  virtual Result<std::int64_t> max_seq() = 0;
+
   virtual Result<std::optional<HarvestState>> harvest_state(std::string_view key) = 0;
   virtual Status save_harvest_state(const HarvestState& state) = 0;
 

@@ -218,6 +218,33 @@ class SqliteStore final : public Store {
     }
   }
 
+  Status scan_changed(std::int64_t after_seq,
+                      const std::function<bool(const Paper&, std::int64_t)>& fn) override {
+    std::int64_t after = after_seq;
+    for (;;) {
+      std::vector<std::pair<std::string, std::int64_t>> batch;
+      {
+        PB_ASSIGN_OR_RETURN(Stmt * s, stmt("SELECT id, seq FROM papers WHERE seq > ? "
+                                           "ORDER BY seq LIMIT 1000"));
+        ResetGuard g{*s};
+        s->bind(1, after);
+        int rc;
+        while ((rc = s->step()) == SQLITE_ROW) batch.emplace_back(s->text(0), s->integer(1));
+        if (rc != SQLITE_DONE) return db_error("scanning changes");
+      }
+      if (batch.empty()) return ok_status();
+      for (const auto& [id, seq] : batch) {
+        PB_ASSIGN_OR_RETURN(auto p, load(id));
+        if (p && !fn(*p, seq)) return ok_status();
+      }
+      after = batch.back().second;
+    }
+  }
+
+  Result<std::int64_t> max_seq() override {
+    return scalar("SELECT coalesce(max(seq), 0) FROM papers");
+  }
+
   Result<std::optional<HarvestState>> harvest_state(std::string_view key) override {
     PB_ASSIGN_OR_RETURN(Stmt * s, stmt("SELECT from_date, until_date, token, pages, records, "
                                        "completed_until FROM harvest_state WHERE key = ?"));

@@ -1,0 +1,50 @@
+#include "engine/beir_eval.hpp"
+
+#include "index/lexical/query.hpp"
+#include "text/analyzer.hpp"
+#include "text/tex.hpp"
+
+namespace pb::engine {
+
+Result<std::unique_ptr<lexical::LexicalIndex>> index_beir_corpus(
+    const std::vector<eval::BeirDoc>& corpus, const std::filesystem::path& dir) {
+  PB_ASSIGN_OR_RETURN(auto index, lexical::LexicalIndex::open(dir));
+  std::vector<lexical::IndexDoc> docs;
+  docs.reserve(corpus.size());
+  for (const auto& d : corpus) {
+    lexical::IndexDoc doc;
+    doc.id = d.id;
+    doc.title = text::tex_to_text(d.title);
+    doc.abstract = text::tex_to_text(d.text);
+    docs.push_back(std::move(doc));
+  }
+  text::Analyzer analyzer;
+  PB_RETURN_IF_ERROR(index->update(docs, {}, 0, analyzer));
+  return index;
+}
+
+eval::Run run_lexical(const lexical::IndexSnapshot& snapshot,
+                      const std::vector<eval::BeirQuery>& queries, const BeirRunOptions& options) {
+  text::Analyzer analyzer;
+  eval::Run run;
+  lexical::SearchOptions so;
+  so.k = options.k;
+  so.bm25 = options.bm25;
+  so.pin_exact = false;  // claims are not titles; rank purely by BM25F
+  for (const auto& q : queries) {
+    // Queries of a test collection are bags of words, not query-language expressions.
+    std::string plain = q.text;
+    for (size_t i = 0; i < plain.size(); ++i) {
+      char c = plain[i];
+      bool at_word_start = i == 0 || plain[i - 1] == ' ';
+      if (c == '"' || c == ':' || ((c == '-' || c == '+') && at_word_start)) plain[i] = ' ';
+    }
+    auto parsed = lexical::parse_query(plain, analyzer);
+    auto resp = lexical::search(snapshot, parsed, so, analyzer);
+    auto& list = run[q.id];
+    for (const auto& h : resp.hits) list.push_back({h.id, h.score});
+  }
+  return run;
+}
+
+}  // namespace pb::engine

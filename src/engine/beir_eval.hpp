@@ -1,0 +1,30 @@
+#pragma once
+// Retrieval evaluation on BEIR-format collections: index the corpus into a scratch
+// directory, run every query, score the run with eval::evaluate.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "eval/beir.hpp"
+#include "eval/metrics.hpp"
+#include "index/lexical/index.hpp"
+#include "index/lexical/searcher.hpp"
+
+namespace pb::engine {
+
+// Indexes BEIR documents (id, title, text) as one segment in `dir`.
+Result<std::unique_ptr<lexical::LexicalIndex>> index_beir_corpus(
+    const std::vector<eval::BeirDoc>& corpus, const std::filesystem::path& dir);
+
+struct BeirRunOptions {
+  size_t k = 1000;
+  lexical::Bm25Params bm25;
+};
+
+// Runs every query lexically; the run holds up to k documents per query.
+eval::Run run_lexical(const lexical::IndexSnapshot& snapshot,
+                      const std::vector<eval::BeirQuery>& queries, const BeirRunOptions& options);
+
+}  // namespace pb::engine

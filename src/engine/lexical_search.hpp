@@ -1,0 +1,68 @@
+#pragma once
+// Search use cases over the store and the lexical index: keeping the index current with the
+// store, and answering queries with hydrated, snippeted results.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/paper.hpp"
+#include "core/result.hpp"
+#include "index/lexical/index.hpp"
+#include "index/lexical/query.hpp"
+#include "index/lexical/searcher.hpp"
+#include "store/store.hpp"
+#include "text/analyzer.hpp"
+
+namespace pb::engine {
+
+// The index's view of a paper: TeX normalised to plain text, the announcement (else
+// submission) day for date filters.
+lexical::IndexDoc to_index_doc(const Paper& paper);
+
+struct RefreshOptions {
+  size_t segment_docs = 200000;  // documents per new segment
+  size_t max_segments = 8;       // merge when there are more
+  bool rebuild = false;          // drop the index and re-index every paper
+  std::function<void(std::uint64_t done, std::uint64_t total)> on_progress;
+};
+
+struct RefreshSummary {
+  std::uint64_t indexed = 0;
+  lexical::IndexStats stats;
+};
+
+// Brings the index up to date with the store (papers changed since the index's store_seq).
+Result<RefreshSummary> refresh_index(Store& store, lexical::LexicalIndex& index,
+                                     const RefreshOptions& options);
+
+struct SearchRequest {
+  std::string query;
+  size_t k = 10;
+  size_t offset = 0;
+  lexical::SortOrder sort = lexical::SortOrder::kRelevance;
+  bool snippets = true;
+};
+
+struct SearchItem {
+  Paper paper;  // as stored (raw TeX); title_text is the plain reading
+  std::string title_text;
+  double score = 0;
+  bool exact = false;
+  std::string snippet;  // HTML-safe, query terms in <mark>
+};
+
+struct SearchResults {
+  std::vector<SearchItem> items;
+  std::vector<std::string> notes;  // how a degraded query was read
+};
+
+// Default ranking parameters, tuned on the SciFact training split (see bench/RESULTS.md).
+lexical::Bm25Params default_bm25();
+
+Result<SearchResults> search(Store& store, const lexical::IndexSnapshot& snapshot,
+                             const SearchRequest& request, text::Analyzer& analyzer);
+
+}  // namespace pb::engine

@@ -1,0 +1,33 @@
+#pragma once
+// Integer codecs for posting lists.
+//
+// Blocks of kBlockSize values are bit-packed at the width of their largest value ("binary
+// packing", as in Lemire & Boytsov 2015, "Decoding billions of integers per second through
+// vectorization"). A width of 0 stores nothing: an all-zero block (e.g. title term
+// frequencies of a term that never occurs in titles) costs no bytes. Varints (LEB128) carry
+// the short tail of a list and the position streams.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace pb::lexical {
+
+inline constexpr size_t kBlockSize = 128;
+
+// Number of bits needed for the largest of `values` (0 when all are zero).
+unsigned bits_needed(std::span<const std::uint32_t> values);
+
+// Appends `values` (any count <= kBlockSize) packed at `bits` bits each; returns bytes written.
+size_t pack(std::span<const std::uint32_t> values, unsigned bits, std::string& out);
+// Unpacks `count` values of `bits` bits from `in` into out[0..count); returns bytes consumed.
+// `in` must have at least packed_bytes(count, bits) bytes readable.
+size_t unpack(const std::uint8_t* in, size_t count, unsigned bits, std::uint32_t* out);
+inline size_t packed_bytes(size_t count, unsigned bits) { return (count * bits + 7) / 8; }
+
+void put_varint(std::uint64_t v, std::string& out);
+// Decodes one varint at p (bounded by end); returns the new position, or nullptr if malformed.
+const std::uint8_t* get_varint(const std::uint8_t* p, const std::uint8_t* end, std::uint64_t& v);
+
+}  // namespace pb::lexical

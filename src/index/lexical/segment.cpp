@@ -1,0 +1,255 @@
+#include "index/lexical/segment.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <cstring>
+
+namespace pb::lexical {
+
+Result<std::shared_ptr<const Segment>> Segment::open(const std::filesystem::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Error::io(fmt::format("opening {}: {}", path.string(), std::strerror(errno)));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return Error::io(fmt::format("stat {}: {}", path.string(), std::strerror(errno)));
+  }
+  auto size = static_cast<size_t>(st.st_size);
+  if (size < sizeof(SegmentHeader)) {
+    ::close(fd);
+    return Error::corrupt(fmt::format("{}: truncated segment", path.string()));
+  }
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED)
+    return Error::io(fmt::format("mapping {}: {}", path.string(), std::strerror(errno)));
+  auto seg = std::shared_ptr<Segment>(new Segment());
+  seg->path_ = path;
+  seg->map_ = map;
+  seg->map_size_ = size;
+  const auto* base = static_cast<const std::uint8_t*>(map);
+  const auto* h = reinterpret_cast<const SegmentHeader*>(base);
+  if (std::memcmp(h->magic, kSegmentMagic, sizeof h->magic) != 0)
+    return Error::corrupt(fmt::format("{}: not a paperboy index segment", path.string()));
+  if (h->version != kSegmentVersion)
+    return Error::unsupported(fmt::format("{}: index format v{}, this paperboy reads v{}",
+                                          path.string(), h->version, kSegmentVersion));
+  auto in_bounds = [&](std::uint64_t off, std::uint64_t len) {
+    return off <= size && len <= size - off;
+  };
+  // The writer aligns every section to 8 bytes; the tables are read in place, so a misaligned
+  // offset (damage) would mean misaligned DocEntry/TermEntry/BlockMeta reads.
+  auto aligned = [](std::uint64_t off) { return off % 8 == 0; };
+  if (!aligned(h->docs_offset) || !aligned(h->terms_offset) || !aligned(h->blocks_offset) ||
+      !aligned(h->id_order_offset) || !aligned(h->title_hash_offset) ||
+      !aligned(h->title_doc_offset))
+    return Error::corrupt(fmt::format("{}: damaged segment (misaligned tables)", path.string()));
+  if (h->file_size != size ||
+      !in_bounds(h->docs_offset, std::uint64_t{h->doc_count} * sizeof(DocEntry)) ||
+      !in_bounds(h->ids_offset, h->ids_size) ||
+      !in_bounds(h->id_order_offset, std::uint64_t{h->doc_count} * 4) ||
+      h->title_count > h->doc_count || !in_bounds(h->title_hash_offset, h->title_count * 8) ||
+      !in_bounds(h->title_doc_offset, h->title_count * 4) ||
+      !in_bounds(h->terms_offset, std::uint64_t{h->term_count} * sizeof(TermEntry)) ||
+      !in_bounds(h->term_bytes_offset, h->term_bytes_size) ||
+      !in_bounds(h->blocks_offset, std::uint64_t{h->block_count} * sizeof(BlockMeta)) ||
+      !in_bounds(h->postings_offset, h->postings_size) ||
+      !in_bounds(h->positions_offset, h->positions_size))
+    return Error::corrupt(fmt::format("{}: damaged segment (sizes do not add up)", path.string()));
+  seg->header_ = h;
+  seg->docs_ = reinterpret_cast<const DocEntry*>(base + h->docs_offset);
+  seg->ids_ = reinterpret_cast<const char*>(base + h->ids_offset);
+  seg->id_order_ = reinterpret_cast<const std::uint32_t*>(base + h->id_order_offset);
+  seg->title_hashes_ = reinterpret_cast<const std::uint64_t*>(base + h->title_hash_offset);
+  seg->title_docs_ = reinterpret_cast<const std::uint32_t*>(base + h->title_doc_offset);
+  seg->title_count_ = static_cast<size_t>(h->title_count);
+  seg->terms_ = reinterpret_cast<const TermEntry*>(base + h->terms_offset);
+  seg->term_bytes_ = reinterpret_cast<const char*>(base + h->term_bytes_offset);
+  seg->blocks_ = reinterpret_cast<const BlockMeta*>(base + h->blocks_offset);
+  seg->postings_ = base + h->postings_offset;
+  seg->positions_ = base + h->positions_offset;
+  seg->positions_end_ = base + h->positions_offset + h->positions_size;
+  // Validate the dictionary and document table once, so readers can trust offsets.
+  for (std::uint32_t i = 0; i < h->term_count; ++i) {
+    const TermEntry& t = seg->terms_[i];
+    if (std::uint64_t{t.bytes_offset} + t.bytes_size > h->term_bytes_size || t.df == 0 ||
+        t.df > h->doc_count || std::uint64_t{t.first_block} + block_count(t) > h->block_count ||
+        t.postings_offset > h->postings_size || t.positions_offset > h->positions_size)
+      return Error::corrupt(fmt::format("{}: damaged term dictionary", path.string()));
+  }
+  for (std::uint32_t d = 0; d < h->doc_count; ++d)
+    if (std::uint64_t{seg->docs_[d].id_offset} + seg->docs_[d].id_size > h->ids_size ||
+        seg->id_order_[d] >= h->doc_count)
+      return Error::corrupt(fmt::format("{}: damaged document table", path.string()));
+  for (size_t i = 0; i < seg->title_count_; ++i)
+    if (seg->title_docs_[i] >= h->doc_count)
+      return Error::corrupt(fmt::format("{}: damaged title table", path.string()));
+  madvise(map, size, MADV_WILLNEED);
+  return std::shared_ptr<const Segment>(std::move(seg));
+}
+
+std::span<const std::uint32_t> Segment::docs_with_id(std::string_view id) const {
+  const std::uint32_t* begin = id_order_;
+  const std::uint32_t* end = id_order_ + header_->doc_count;
+  auto lo = std::lower_bound(begin, end, id,
+                             [&](std::uint32_t d, std::string_view v) { return doc_id(d) < v; });
+  auto hi = lo;
+  while (hi != end && doc_id(*hi) == id) ++hi;
+  return {lo, static_cast<size_t>(hi - lo)};
+}
+
+std::span<const std::uint32_t> Segment::docs_with_title(std::uint64_t hash) const {
+  auto lo = std::lower_bound(title_hashes_, title_hashes_ + title_count_, hash);
+  auto hi = std::upper_bound(lo, title_hashes_ + title_count_, hash);
+  return {title_docs_ + (lo - title_hashes_), static_cast<size_t>(hi - lo)};
+}
+
+Segment::~Segment() {
+  if (map_) ::munmap(map_, map_size_);
+}
+
+const TermEntry* Segment::find(std::string_view t) const {
+  std::uint32_t lo = 0, hi = header_->term_count;
+  while (lo < hi) {
+    std::uint32_t mid = lo + (hi - lo) / 2;
+    int c = term(mid).compare(t);
+    if (c == 0) return &terms_[mid];
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return nullptr;
+}
+
+PostingCursor::PostingCursor(const Segment& segment, const TermEntry& term)
+    : segment_(&segment),
+      postings_(segment.postings(term)),
+      positions_(segment.positions(term)),
+      blocks_(segment.blocks(term)),
+      df_(term.df) {
+  if (!blocks_.empty())
+    load_block(0);
+  else
+    doc_ = kNoMoreDocs;
+}
+
+void PostingCursor::load_block(size_t b) {
+  block_ = b;
+  if (b >= blocks_.size()) {
+    doc_ = kNoMoreDocs;
+    count_ = 0;
+    return;
+  }
+  const BlockMeta& m = blocks_[b];
+  count_ = static_cast<size_t>(m.count) + 1;
+  const std::uint8_t* p = postings_ + m.postings_offset;
+  unsigned doc_bits = p[0];
+  for (int f = 0; f < 3; ++f) tf_bits_[f] = p[1 + f];
+  p += 4;
+  p += unpack(p, count_, doc_bits, docs_.data());
+  std::uint32_t prev = b > 0 ? blocks_[b - 1].last_doc : 0;
+  for (size_t i = 0; i < count_; ++i) {
+    prev += docs_[i];
+    docs_[i] = prev;
+  }
+  tf_data_ = p;
+  tfs_decoded_ = false;
+  tf_index_ = SIZE_MAX;
+  pos_cursor_ = positions_ + m.positions_offset;
+  pos_index_ = 0;
+  pos_doc_ = SIZE_MAX;
+  index_ = 0;
+  doc_ = docs_[0];
+}
+
+void PostingCursor::next() {
+  if (doc_ == kNoMoreDocs) return;
+  if (++index_ < count_) {
+    doc_ = docs_[index_];
+  } else {
+    load_block(block_ + 1);
+  }
+}
+
+void PostingCursor::advance(std::uint32_t target) {
+  if (doc_ == kNoMoreDocs || doc_ >= target) return;
+  if (blocks_[block_].last_doc < target) {
+    // Skip whole blocks by their last document (galloping would help on huge lists).
+    size_t b = block_ + 1;
+    while (b < blocks_.size() && blocks_[b].last_doc < target) ++b;
+    load_block(b);
+    if (doc_ == kNoMoreDocs) return;
+  }
+  while (docs_[index_] < target) ++index_;
+  doc_ = docs_[index_];
+}
+
+const BlockMeta* PostingCursor::block_for(std::uint32_t target) {
+  if (shallow_ < block_) shallow_ = block_;
+  while (shallow_ < blocks_.size() && blocks_[shallow_].last_doc < target) ++shallow_;
+  return shallow_ < blocks_.size() ? &blocks_[shallow_] : nullptr;
+}
+
+void PostingCursor::decode_tfs() {
+  const std::uint8_t* p = tf_data_;
+  for (int f = 0; f < 3; ++f) p += unpack(p, count_, tf_bits_[f], tfs_[f].data());
+  tfs_decoded_ = true;
+}
+
+const std::array<std::uint32_t, 3>& PostingCursor::tf() {
+  if (tf_index_ != index_ || tf_index_ == SIZE_MAX) {
+    if (!tfs_decoded_) decode_tfs();
+    for (int f = 0; f < 3; ++f) tf_[f] = tfs_[f][index_];
+    tf_index_ = index_;
+  }
+  return tf_;
+}
+
+void PostingCursor::decode_positions() {
+  if (!tfs_decoded_) decode_tfs();
+  const std::uint8_t* end = segment_->positions_end();
+  // Skip the positions of earlier documents in the block.
+  while (pos_index_ < index_) {
+    for (int f = 0; f < 3; ++f) {
+      for (std::uint32_t k = 0; k < tfs_[f][pos_index_]; ++k) {
+        std::uint64_t v;
+        const std::uint8_t* q = get_varint(pos_cursor_, end, v);
+        pos_cursor_ = q ? q : end;
+      }
+    }
+    ++pos_index_;
+  }
+  for (int f = 0; f < 3; ++f) {
+    pos_[f].clear();
+    std::uint32_t prev = 0;
+    for (std::uint32_t k = 0; k < tfs_[f][index_]; ++k) {
+      std::uint64_t v = 0;
+      const std::uint8_t* q = get_varint(pos_cursor_, end, v);
+      pos_cursor_ = q ? q : end;
+      prev += static_cast<std::uint32_t>(v);
+      pos_[f].push_back(prev);
+    }
+  }
+  ++pos_index_;
+  pos_doc_ = index_;
+}
+
+std::span<const std::uint32_t> PostingCursor::positions(int field) {
+  if (doc_ == kNoMoreDocs) return {};
+  if (pos_doc_ != index_) {
+    if (pos_index_ > index_) {  // went backwards within a block: restart its positions
+      pos_cursor_ = positions_ + blocks_[block_].positions_offset;
+      pos_index_ = 0;
+    }
+    decode_positions();
+  }
+  return pos_[field];
+}
+
+}  // namespace pb::lexical

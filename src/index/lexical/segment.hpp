@@ -1,0 +1,137 @@
+#pragma once
+// An immutable on-disk segment of the inverted index, memory-mapped, and cursors over its
+// posting lists. Thread safety: Segment is immutable; any number of threads may read it,
+// each with its own cursors.
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "index/lexical/codec.hpp"
+#include "index/lexical/segment_format.hpp"
+
+namespace pb::lexical {
+
+inline constexpr std::uint32_t kNoMoreDocs = UINT32_MAX;
+
+class Segment {
+ public:
+  static Result<std::shared_ptr<const Segment>> open(const std::filesystem::path& path);
+  ~Segment();
+  Segment(const Segment&) = delete;
+  Segment& operator=(const Segment&) = delete;
+
+  std::uint32_t doc_count() const { return header_->doc_count; }
+  std::uint32_t term_count() const { return header_->term_count; }
+  std::uint64_t field_length_sum(int f) const { return header_->field_length_sum[f]; }
+  const DocEntry& doc(std::uint32_t d) const { return docs_[d]; }
+  std::string_view doc_id(std::uint32_t d) const {
+    return {ids_ + docs_[d].id_offset, docs_[d].id_size};
+  }
+  // Binary search in the sorted dictionary.
+  const TermEntry* find(std::string_view term) const;
+  std::string_view term(std::uint32_t i) const {
+    return {term_bytes_ + terms_[i].bytes_offset, terms_[i].bytes_size};
+  }
+  const TermEntry& term_entry(std::uint32_t i) const { return terms_[i]; }
+  std::span<const BlockMeta> blocks(const TermEntry& t) const {
+    return {blocks_ + t.first_block, block_count(t)};
+  }
+  // Local documents whose external id is `id` (normally at most one).
+  std::span<const std::uint32_t> docs_with_id(std::string_view id) const;
+  // Local documents whose title has this title_hash().
+  std::span<const std::uint32_t> docs_with_title(std::uint64_t hash) const;
+  // Calls fn(hash, doc) for every titled document.
+  template <typename Fn>
+  void for_each_title(Fn fn) const {
+    for (size_t i = 0; i < title_count_; ++i) fn(title_hashes_[i], title_docs_[i]);
+  }
+  const std::uint8_t* postings(const TermEntry& t) const { return postings_ + t.postings_offset; }
+  const std::uint8_t* positions(const TermEntry& t) const {
+    return positions_ + t.positions_offset;
+  }
+  const std::uint8_t* positions_end() const { return positions_end_; }
+  std::uint64_t file_size() const { return header_->file_size; }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  Segment() = default;
+  std::filesystem::path path_;
+  void* map_ = nullptr;
+  size_t map_size_ = 0;
+  const SegmentHeader* header_ = nullptr;
+  const DocEntry* docs_ = nullptr;
+  const char* ids_ = nullptr;
+  const std::uint32_t* id_order_ = nullptr;
+  const std::uint64_t* title_hashes_ = nullptr;
+  const std::uint32_t* title_docs_ = nullptr;
+  size_t title_count_ = 0;
+  const TermEntry* terms_ = nullptr;
+  const char* term_bytes_ = nullptr;
+  const BlockMeta* blocks_ = nullptr;
+  const std::uint8_t* postings_ = nullptr;
+  const std::uint8_t* positions_ = nullptr;
+  const std::uint8_t* positions_end_ = nullptr;
+};
+
+// Iterates one term's postings in doc order. Term frequencies and positions are decoded
+// lazily, only for documents that are looked at.
+class PostingCursor {
+ public:
+  PostingCursor() = default;
+  PostingCursor(const Segment& segment, const TermEntry& term);
+
+  std::uint32_t doc() const { return doc_; }
+  void next();
+  // Moves to the first document >= target (never backwards).
+  void advance(std::uint32_t target);
+  // Per-field term frequencies of the current document.
+  const std::array<std::uint32_t, 3>& tf();
+  // Positions of the current document in field f (sorted).
+  std::span<const std::uint32_t> positions(int field);
+
+  // Block-max support: the block that would hold `target` (without decoding it), or null
+  // past the end. Stays valid until the cursor moves past that block.
+  const BlockMeta* block_for(std::uint32_t target);
+  const BlockMeta* current_block() const {
+    return block_ < blocks_.size() ? &blocks_[block_] : nullptr;
+  }
+  std::span<const BlockMeta> blocks() const { return blocks_; }
+  std::uint32_t df() const { return df_; }
+
+ private:
+  void load_block(size_t b);
+  void decode_tfs();
+  void decode_positions();
+
+  const Segment* segment_ = nullptr;
+  const std::uint8_t* postings_ = nullptr;
+  const std::uint8_t* positions_ = nullptr;
+  std::span<const BlockMeta> blocks_;
+  std::uint32_t df_ = 0;
+  size_t block_ = 0;    // current block
+  size_t shallow_ = 0;  // block_for's search position
+  size_t count_ = 0;    // postings in current block
+  size_t index_ = 0;    // position in current block
+  std::uint32_t doc_ = kNoMoreDocs;
+  std::array<std::uint32_t, kBlockSize> docs_{};
+  std::array<std::array<std::uint32_t, kBlockSize>, 3> tfs_{};
+  const std::uint8_t* tf_data_ = nullptr;
+  std::array<unsigned, 3> tf_bits_{};
+  bool tfs_decoded_ = false;
+  std::array<std::uint32_t, 3> tf_{};
+  size_t tf_index_ = SIZE_MAX;
+  // Positions of the current block, decoded on demand up to the current doc.
+  const std::uint8_t* pos_cursor_ = nullptr;
+  size_t pos_index_ = 0;  // next doc in block whose positions pos_cursor_ points at
+  std::array<std::vector<std::uint32_t>, 3> pos_;
+  size_t pos_doc_ = SIZE_MAX;
+};
+
+}  // namespace pb::lexical

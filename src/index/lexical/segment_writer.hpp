@@ -1,0 +1,102 @@
+#pragma once
+// Writing immutable segments: SegmentWriter lays out the file from documents and sorted
+// terms (used by the in-memory builder and by merges); SegmentBuilder inverts documents in
+// memory and hands them to a SegmentWriter.
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/result.hpp"
+#include "core/string_map.hpp"
+#include "index/lexical/segment_format.hpp"
+#include "text/analyzer.hpp"
+
+namespace pb::lexical {
+
+// What the index needs to know of one document.
+struct IndexDoc {
+  std::string id;  // external id (arXiv id, or a BEIR corpus id)
+  std::string title;
+  std::string abstract;  // plain text (TeX already normalised)
+  std::vector<std::string> authors;
+  std::vector<std::string> categories;
+  std::int32_t day = kUnknownDay;
+};
+
+struct DocInfo {
+  std::string id;
+  std::array<std::uint16_t, 3> length{};
+  std::int32_t day = kUnknownDay;
+  std::uint64_t title_hash = 0;  // title_hash() of the title, 0 for none
+};
+
+class SegmentWriter {
+ public:
+  SegmentWriter() = default;
+  // Documents first, in local id order 0, 1, ...
+  void add_doc(const DocInfo& doc);
+  // Then terms in strictly increasing byte order, each with its postings in doc order.
+  // `positions[f]` holds the field's positions (at most 255 are kept).
+  void begin_term(std::string_view term);
+  void add_posting(std::uint32_t doc, const std::array<std::uint32_t, 3>& tf,
+                   const std::array<std::span<const std::uint32_t>, 3>& positions);
+  void end_term();
+  // Writes the segment to `path` atomically (temporary file, fsync, rename).
+  Status finish(const std::filesystem::path& path);
+  std::uint32_t doc_count() const { return static_cast<std::uint32_t>(docs_.size()); }
+
+ private:
+  void flush_block();
+
+  std::vector<DocEntry> docs_;
+  std::string ids_;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> titles_;  // (hash, doc)
+  std::vector<TermEntry> terms_;
+  std::string term_bytes_;
+  std::vector<BlockMeta> blocks_;
+  std::string postings_, positions_;
+  std::array<std::uint64_t, 3> length_sum_{};
+  // The term being written.
+  bool in_term_ = false;
+  std::uint32_t term_df_ = 0;
+  std::uint32_t last_doc_ = 0;
+  std::vector<std::uint32_t> block_docs_;
+  std::array<std::vector<std::uint32_t>, 3> block_tf_;
+  std::string block_positions_;
+  std::string last_term_;
+};
+
+// Inverts documents in memory. Not thread-safe.
+class SegmentBuilder {
+ public:
+  explicit SegmentBuilder(text::Analyzer& analyzer) : analyzer_(analyzer) {}
+  void add(const IndexDoc& doc);
+  std::uint32_t doc_count() const { return static_cast<std::uint32_t>(docs_.size()); }
+  Status write(const std::filesystem::path& path);
+
+ private:
+  std::uint32_t term_id(std::string_view term);
+  text::Analyzer& analyzer_;
+  std::vector<DocInfo> docs_;
+  StringMap<std::uint32_t> vocabulary_;
+  std::vector<std::string> terms_;
+  // Per term: a flat stream of postings [doc, tf0, tf1, tf2, positions...].
+  std::vector<std::vector<std::uint32_t>> postings_;
+  std::vector<text::Token> tokens_;
+  struct Occurrence {
+    std::uint32_t term, field, position;
+  };
+  std::vector<Occurrence> occurrences_;
+};
+
+// The hash of a title's analysed words, shared by indexing and querying (0 for no words).
+std::uint64_t title_hash(std::string_view title, text::Analyzer& analyzer);
+std::uint64_t title_hash_of(const std::vector<text::Token>& tokens);
+
+}  // namespace pb::lexical

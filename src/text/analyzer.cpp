@@ -1,0 +1,552 @@
+#include "text/analyzer.hpp"
+
+#include <libstemmer.h>
+
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/utf16.h>
+#include "core/string_map.hpp"
+
+#include <array>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <unordered_map>
+
+#include "core/result.hpp"
+#include "core/utf8.hpp"
+
+// One pass over the bytes. Letters and digits in ASCII (nearly all of an English abstract) are
+// classified and lower-cased by table lookup without touching ICU; only non-ASCII code points
+// go through ICU, and those below U+0800 (Latin accents, Greek, Cyrillic) through a table that
+// is filled once from ICU. Every branch consumes input and lookahead is at most two code
+// points, so the run time is linear whatever the input. Folded words are capped at
+// max_token_bytes while scanning, so a megabyte-long "word" costs a scan and no memory.
+
+namespace pb::text {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// ASCII
+
+constexpr std::uint8_t kLetter = 1;
+constexpr std::uint8_t kDigit = 2;
+
+constexpr std::array<std::uint8_t, 128> kAsciiClass = [] {
+  std::array<std::uint8_t, 128> table{};
+  for (int c = '0'; c <= '9'; ++c) table[c] = kDigit;
+  for (int c = 'a'; c <= 'z'; ++c) table[c] = kLetter;
+  for (int c = 'A'; c <= 'Z'; ++c) table[c] = kLetter;
+  return table;
+}();
+
+inline bool is_ascii_alnum(unsigned char c) { return c < 0x80 && kAsciiClass[c] != 0; }
+inline bool is_ascii_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+inline char ascii_lower(unsigned char c) {
+  return static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unicode
+
+enum class CpClass : std::uint8_t {
+  kSeparator,
+  kWord,        // letters, digits, other numbers (², ₂, Ⅻ) and combining marks
+  kIdeograph,   // a token of its own: CJK text has no spaces between words
+  kApostrophe,  // ’ and ʼ behave like ASCII '
+  kHyphen,      // U+2010 HYPHEN and U+2011 NON-BREAKING HYPHEN join compounds like '-'
+  kIgnorable,   // soft hyphen, zero-width (non-)joiners: invisible inside a word
+};
+
+// The generic diacritic blocks. Only these marks are dropped after NFKD: that is what accent
+// folding means for Latin, Greek and Cyrillic, while the vowel signs and viramas of Indic
+// scripts (also combining marks) are letters of the word and must stay.
+bool is_generic_diacritic(char32_t c) {
+  return (c >= 0x0300 && c <= 0x036F) || (c >= 0x1AB0 && c <= 0x1AFF) ||
+         (c >= 0x1DC0 && c <= 0x1DFF) || (c >= 0x20D0 && c <= 0x20FF) ||
+         (c >= 0xFE20 && c <= 0xFE2F);
+}
+
+bool is_word_category(char32_t c) {
+  return (U_GET_GC_MASK(c) & (U_GC_L_MASK | U_GC_N_MASK | U_GC_M_MASK)) != 0;
+}
+
+bool is_ignorable(char32_t c) {
+  return u_hasBinaryProperty(static_cast<UChar32>(c), UCHAR_DEFAULT_IGNORABLE_CODE_POINT);
+}
+
+CpClass classify_uncached(char32_t c) {
+  if (c == 0x2019 || c == 0x02BC) return CpClass::kApostrophe;
+  if (c == 0x2010 || c == 0x2011) return CpClass::kHyphen;
+  if (c == 0xFFFD) return CpClass::kSeparator;  // also what invalid UTF-8 decodes to
+  if (u_hasBinaryProperty(static_cast<UChar32>(c), UCHAR_IDEOGRAPHIC)) return CpClass::kIdeograph;
+  // Before the word test: variation selectors and the Hangul fillers are marks or letters.
+  if (is_ignorable(c)) return CpClass::kIgnorable;
+  if (is_word_category(c)) return CpClass::kWord;
+  return CpClass::kSeparator;
+}
+
+// Letters that NFKD leaves alone although readers treat them as accented Latin letters (ø is
+// not o + a combining mark), and ß, whose full case folding "ss" u_foldCase does not give.
+// Applied to case-folded (lower-case) code points.
+const char* special_fold(char32_t c) {
+  switch (c) {
+    case 0x00DF:
+      return "ss";  // ß (ẞ folds to ß)
+    case 0x00E6:
+      return "ae";  // æ
+    case 0x00F0:
+      return "d";  // ð
+    case 0x00F8:
+      return "o";  // ø
+    case 0x00FE:
+      return "th";  // þ
+    case 0x0111:
+      return "d";  // đ
+    case 0x0127:
+      return "h";  // ħ
+    case 0x0131:
+      return "i";  // dotless ı
+    case 0x0142:
+      return "l";  // ł
+    case 0x0153:
+      return "oe";  // œ
+    case 0x0167:
+      return "t";  // ŧ
+    default:
+      return nullptr;
+  }
+}
+
+// Appends the folded form of one code point of a decomposition.
+void fold_decomposed(char32_t c, std::string& out) {
+  if (is_generic_diacritic(c)) return;
+  auto folded = static_cast<char32_t>(u_foldCase(static_cast<UChar32>(c), U_FOLD_CASE_DEFAULT));
+  if (const char* special = special_fold(folded)) {
+    out += special;
+    return;
+  }
+  // NFKD can produce spaces and punctuation ("¼" -> "1⁄4", "¨" -> " ̈"): not part of a word.
+  if (!is_word_category(folded) || is_ignorable(folded)) return;
+  utf8::append(out, folded);
+}
+
+// Case folding and accent removal for non-ASCII code points, memoised below U+0800.
+// Thread safety: immutable after construction (a function-local static).
+class Folder {
+ public:
+  static const Folder& instance() {
+    static const Folder folder;
+    return folder;
+  }
+
+  CpClass classify(char32_t c) const {
+    if (c - kTableBegin < kTableSize) return table_[c - kTableBegin].cls;
+    if (is_unified_ideograph(c)) return CpClass::kIdeograph;
+    return classify_uncached(c);
+  }
+
+  void fold(char32_t c, std::string& out) const {
+    if (is_unified_ideograph(c)) return utf8::append(out, c);
+    if (c - kTableBegin < kTableSize) {
+      const Entry& e = table_[c - kTableBegin];
+      if (e.size != kNotMemoised) {
+        out.append(e.bytes, e.size);
+        return;
+      }
+    }
+    fold_uncached(c, out);
+  }
+
+ private:
+  // The main CJK block, where nearly all Chinese and Japanese text lives: every code point is
+  // an ideograph without case or decomposition, so ICU is not asked.
+  static bool is_unified_ideograph(char32_t c) { return c >= 0x4E00 && c <= 0x9FFF; }
+
+  static constexpr char32_t kTableBegin = 0x80;
+  static constexpr char32_t kTableSize = 0x800 - 0x80;  // the two-byte UTF-8 code points
+  static constexpr std::uint8_t kNotMemoised = 0xFF;
+
+  struct Entry {
+    CpClass cls = CpClass::kSeparator;
+    std::uint8_t size = kNotMemoised;
+    char bytes[6] = {};
+  };
+
+  Folder() {
+    UErrorCode error = U_ZERO_ERROR;
+    nfkd_ = unorm2_getNFKDInstance(&error);
+    PB_CHECK(U_SUCCESS(error) && nfkd_ != nullptr);
+    std::string folded;
+    for (char32_t k = 0; k < kTableSize; ++k) {
+      Entry& e = table_[k];
+      e.cls = classify_uncached(kTableBegin + k);
+      folded.clear();
+      fold_uncached(kTableBegin + k, folded);
+      if (folded.size() <= sizeof(e.bytes)) {
+        folded.copy(e.bytes, folded.size());
+        e.size = static_cast<std::uint8_t>(folded.size());
+      }
+    }
+  }
+
+  void fold_uncached(char32_t c, std::string& out) const {
+    // Hangul syllables would decompose into conjoining jamo: still letters, but unreadable in
+    // the index and no better for matching.
+    if (c >= 0xAC00 && c <= 0xD7A3) return fold_decomposed(c, out);
+    UChar buffer[32];
+    UErrorCode error = U_ZERO_ERROR;
+    int32_t length = unorm2_getDecomposition(nfkd_, static_cast<UChar32>(c), buffer,
+                                             static_cast<int32_t>(std::size(buffer)), &error);
+    if (U_FAILURE(error) || length < 0) return fold_decomposed(c, out);  // no decomposition
+    for (int32_t k = 0; k < length;) {
+      UChar32 d;
+      U16_NEXT(buffer, k, length, d);
+      fold_decomposed(static_cast<char32_t>(d), out);
+    }
+  }
+
+  const UNormalizer2* nfkd_ = nullptr;
+  std::array<Entry, kTableSize> table_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Stopwords
+
+// Function words of English and of abstract prose ("we propose", "based on", "using"), in the
+// spirit of the Lucene and SMART lists but short: words that carry meaning in computer
+// science ("over"-smoothing, "off"-policy, "one"-shot, "up"-sampling) are not in it.
+constexpr std::string_view kStopwords[] = {
+    "a",      "about",     "after",      "all",     "also",    "although", "an",        "and",
+    "any",    "are",       "as",         "at",      "based",   "be",       "because",   "been",
+    "before", "being",     "between",    "both",    "but",     "by",       "can",       "could",
+    "did",    "do",        "does",       "doing",   "during",  "each",     "either",    "for",
+    "from",   "had",       "has",        "have",    "having",  "he",       "her",       "here",
+    "hers",   "his",       "how",        "however", "i",       "if",       "in",        "into",
+    "is",     "it",        "its",        "itself",  "may",     "might",    "more",      "most",
+    "much",   "must",      "my",         "neither", "no",      "nor",      "not",       "of",
+    "on",     "once",      "only",       "or",      "other",   "others",   "otherwise", "our",
+    "ours",   "ourselves", "own",        "per",     "same",    "shall",    "she",       "should",
+    "since",  "so",        "some",       "such",    "than",    "that",     "the",       "their",
+    "theirs", "them",      "themselves", "then",    "there",   "thereby",  "therefore", "these",
+    "they",   "this",      "those",      "though",  "through", "thus",     "to",        "too",
+    "until",  "upon",      "us",         "using",   "very",    "via",      "was",       "we",
+    "were",   "what",      "when",       "where",   "whereas", "whether",  "which",     "while",
+    "who",    "whom",      "whose",      "why",     "will",    "with",     "within",    "would",
+    "yet",    "you",       "your",
+};
+
+constexpr std::uint32_t fnv1a(std::string_view s) {
+  std::uint32_t h = 2166136261u;
+  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+  return h;
+}
+
+// Open addressing, built at compile time: a lookup is one short hash and usually one compare,
+// which matters because every token is looked up.
+class StopwordSet {
+ public:
+  constexpr StopwordSet() {
+    for (std::string_view word : kStopwords) {
+      if (word.size() > max_length_) max_length_ = word.size();
+      std::uint32_t slot = fnv1a(word) & kMask;
+      while (!slots_[slot].empty()) slot = (slot + 1) & kMask;
+      slots_[slot] = word;
+    }
+  }
+
+  constexpr bool contains(std::string_view word) const {
+    if (word.empty() || word.size() > max_length_) return false;
+    for (std::uint32_t slot = fnv1a(word) & kMask; !slots_[slot].empty();
+         slot = (slot + 1) & kMask) {
+      if (slots_[slot] == word) return true;
+    }
+    return false;
+  }
+
+ private:
+  static constexpr std::uint32_t kSlots = 512;  // under 1/3 full: short probe sequences
+  static constexpr std::uint32_t kMask = kSlots - 1;
+  static_assert(std::size(kStopwords) * 3 < kSlots);
+  std::array<std::string_view, kSlots> slots_{};
+  size_t max_length_ = 0;
+};
+
+constexpr StopwordSet kStopwordSet;
+
+// ---------------------------------------------------------------------------------------------
+// Stem cache
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// Word frequencies are Zipfian: a cache of this size holds the whole alphabetic vocabulary of
+// a 100k-paper corpus (measured: clearing at 100k entries made stemming 19% of index build
+// time), while bounding memory (about 100 bytes an entry) for each analyzer.
+constexpr size_t kStemCacheMaxEntries = 400'000;
+
+// Porter2 leaves words of one or two letters unchanged.
+constexpr size_t kMinStemmedLength = 3;
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Analyzer
+
+struct Analyzer::Impl {
+  explicit Impl(AnalyzerOptions opts)
+      : options(opts), folder(Folder::instance()), stemmer(sb_stemmer_new("english", "UTF_8")) {
+    PB_CHECK(stemmer != nullptr);
+  }
+  ~Impl() { sb_stemmer_delete(stemmer); }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
+  std::uint32_t analyze(std::string_view s, std::vector<Token>& out, std::uint32_t position);
+
+  // The class of a word's next code point, for lookahead; ASCII answered without ICU.
+  bool starts_word(std::string_view s, size_t i) const {
+    if (i >= s.size()) return false;
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) return kAsciiClass[c] != 0;
+    return folder.classify(utf8::next(s, i)) == CpClass::kWord;
+  }
+
+  // Scans the word starting at s[i] (a word character) into `folded`; returns its end.
+  size_t scan_word(std::string_view s, size_t i);
+  // Bytes of the compound joiner at s[i]: '-', '.', U+2010, U+2011; 0 if none.
+  static size_t joiner_length(std::string_view s, size_t i);
+  // The term of a folded word: stemmed if it is an English word and stemming is on.
+  void make_term(const std::string& word, std::string& term);
+  // Appends a token for `folded` unless it is empty; returns whether it did.
+  bool emit_word(size_t begin, size_t end, std::uint32_t position, std::vector<Token>& out);
+  // Appends the joined form of the compound whose parts are out[first_part...]. It is the
+  // parts' folded forms concatenated and then stemmed as one word, so that a compound
+  // analyses like the same compound written solid: "fine-tuning" -> finetun == "finetuning"
+  // (the parts' stems would give finetune), "k-means" -> kmean == "kmeans".
+  void emit_joined(size_t first_part, std::vector<Token>& out);
+  std::string_view stem(const std::string& word);
+  void truncate(std::string& term) const {
+    term.resize(utf8::truncate(term, options.max_token_bytes).size());
+  }
+
+  AnalyzerOptions options;
+  const Folder& folder;
+  sb_stemmer* stemmer;
+  StringMap<std::uint64_t> stem_cache;
+  std::string stem_arena;
+  // Buffers reused across words and calls so that scanning does not allocate.
+  std::string folded;
+  std::string joined;
+  std::vector<Token> scratch;
+};
+
+size_t Analyzer::Impl::scan_word(std::string_view s, size_t i) {
+  folded.clear();
+  const size_t n = s.size();
+  const size_t limit = options.max_token_bytes;
+  while (i < n) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t apostrophe_length = 0;
+    if (c < 0x80) {
+      if (kAsciiClass[c] != 0) {
+        if (folded.size() < limit) folded += ascii_lower(c);
+        ++i;
+        continue;
+      }
+      // A decimal point: "3.1" stays one token. s[i - 1] is this word's previous character.
+      if (c == '.' && is_ascii_digit(static_cast<unsigned char>(s[i - 1])) && i + 1 < n &&
+          is_ascii_digit(static_cast<unsigned char>(s[i + 1]))) {
+        if (folded.size() < limit) folded += '.';
+        ++i;
+        continue;
+      }
+      if (c != '\'') break;
+      apostrophe_length = 1;
+    } else {
+      size_t next = i;
+      char32_t cp = utf8::next(s, next);
+      CpClass cls = folder.classify(cp);
+      if (cls == CpClass::kWord) {
+        if (folded.size() < limit) folder.fold(cp, folded);
+        i = next;
+        continue;
+      }
+      if (cls == CpClass::kIgnorable && starts_word(s, next)) {
+        i = next;
+        continue;
+      }
+      if (cls != CpClass::kApostrophe) break;
+      apostrophe_length = next - i;
+    }
+    // An apostrophe between word characters. A possessive or contracted "'s" ends the word
+    // and is dropped ("model's" -> model, "it's" -> it); any other apostrophe is elided so
+    // that the word stays whole ("don't" -> dont, "O'Brien" -> obrien). Either way the
+    // token's source range covers it. Anywhere else an apostrophe is a separator (a quote).
+    size_t after = i + apostrophe_length;
+    if (!starts_word(s, after)) break;
+    if ((s[after] == 's' || s[after] == 'S') && !starts_word(s, after + 1)) {
+      i = after + 1;
+      break;
+    }
+    i = after;
+  }
+  truncate(folded);
+  return i;
+}
+
+size_t Analyzer::Impl::joiner_length(std::string_view s, size_t i) {
+  if (i >= s.size()) return 0;
+  if (s[i] == '-' || s[i] == '.') return 1;
+  // U+2010 and U+2011 are E2 80 90 and E2 80 91.
+  if (s.substr(i, 2) == "\xE2\x80" && i + 2 < s.size() &&
+      (s[i + 2] == '\x90' || s[i + 2] == '\x91')) {
+    return 3;
+  }
+  return 0;
+}
+
+std::string_view Analyzer::Impl::stem(const std::string& word) {
+  // The cache maps a word to (offset << 16 | length) of its stem in stem_arena.
+  if (const std::uint64_t* v = stem_cache.find(word))
+    return std::string_view(stem_arena).substr(*v >> 16, *v & 0xffff);
+  if (stem_cache.size() >= kStemCacheMaxEntries) {
+    stem_cache.clear();
+    stem_arena.clear();
+  }
+  const sb_symbol* stemmed = sb_stemmer_stem(
+      stemmer, reinterpret_cast<const sb_symbol*>(word.data()), static_cast<int>(word.size()));
+  if (stemmed == nullptr) return word;  // out of memory inside libstemmer: keep the word
+  auto len = static_cast<std::uint64_t>(sb_stemmer_length(stemmer)) & 0xffff;
+  std::uint64_t off = stem_arena.size();
+  stem_arena.append(reinterpret_cast<const char*>(stemmed), len);
+  stem_cache.insert(word, off << 16 | len);
+  return std::string_view(stem_arena).substr(off, len);
+}
+
+void Analyzer::Impl::make_term(const std::string& word, std::string& term) {
+  // Porter2 is for English words: tokens with digits ("gpt4", "3.1") or other scripts are
+  // left alone.
+  bool stemmable = options.stem && word.size() >= kMinStemmedLength;
+  for (size_t k = 0; stemmable && k < word.size(); ++k) {
+    stemmable = word[k] >= 'a' && word[k] <= 'z';
+  }
+  if (stemmable) {
+    term = stem(word);
+    truncate(term);  // Porter2 never lengthens a word; this is only a safeguard
+  } else {
+    term = word;
+  }
+}
+
+bool Analyzer::Impl::emit_word(size_t begin, size_t end, std::uint32_t position,
+                               std::vector<Token>& out) {
+  if (folded.empty()) return false;  // e.g. a run of combining marks only
+  Token& token = out.emplace_back();
+  token.position = position;
+  token.begin = static_cast<std::uint32_t>(begin);
+  token.end = static_cast<std::uint32_t>(end);
+  token.stopword = kStopwordSet.contains(folded);
+  make_term(folded, token.term);
+  return true;
+}
+
+void Analyzer::Impl::emit_joined(size_t first_part, std::vector<Token>& out) {
+  truncate(joined);
+  Token token;
+  make_term(joined, token.term);
+  token.position = out[first_part].position;
+  token.begin = out[first_part].begin;
+  token.end = out.back().end;
+  token.joined = true;
+  out.push_back(std::move(token));
+}
+
+std::uint32_t Analyzer::Impl::analyze(std::string_view s, std::vector<Token>& out,
+                                      std::uint32_t position) {
+  const size_t n = s.size();
+  size_t i = 0;
+  while (i < n) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if (kAsciiClass[c] == 0) {
+        ++i;
+        continue;
+      }
+    } else {
+      size_t next = i;
+      char32_t cp = utf8::next(s, next);
+      CpClass cls = folder.classify(cp);
+      if (cls == CpClass::kIdeograph) {
+        folded.clear();
+        folder.fold(cp, folded);
+        truncate(folded);
+        if (emit_word(i, next, position, out)) ++position;
+        i = next;
+        continue;
+      }
+      if (cls != CpClass::kWord) {
+        i = next;
+        continue;
+      }
+    }
+    // A word, and maybe the first part of a compound: words joined by single joiners.
+    size_t first_part = out.size();
+    size_t parts = 0;
+    joined.clear();
+    for (;;) {
+      size_t begin = i;
+      i = scan_word(s, i);
+      if (emit_word(begin, i, position, out)) {
+        ++position;
+        ++parts;
+        if (joined.size() < options.max_token_bytes) joined += folded;
+      }
+      size_t joiner = joiner_length(s, i);
+      if (joiner == 0 || !starts_word(s, i + joiner)) break;
+      i += joiner;
+    }
+    if (parts >= 2) emit_joined(first_part, out);
+  }
+  return position;
+}
+
+Analyzer::Analyzer(AnalyzerOptions options) : impl_(std::make_unique<Impl>(options)) {}
+
+Analyzer::~Analyzer() = default;
+
+std::uint32_t Analyzer::analyze(std::string_view text, std::vector<Token>& out,
+                                std::uint32_t first_position) {
+  return impl_->analyze(text, out, first_position);
+}
+
+std::vector<std::string> Analyzer::terms(std::string_view text) {
+  std::vector<Token>& tokens = impl_->scratch;
+  tokens.clear();
+  impl_->analyze(text, tokens, 0);
+  std::vector<std::string> result;
+  result.reserve(tokens.size());
+  for (Token& token : tokens) result.push_back(std::move(token.term));
+  return result;
+}
+
+std::string Analyzer::normalize_word(std::string_view word) {
+  // For input that analyze() would split, the term that stands for the whole input best: the
+  // joined form of a compound ("GPT-4" -> gpt4), else the first token.
+  std::vector<Token>& tokens = impl_->scratch;
+  tokens.clear();
+  impl_->analyze(word, tokens, 0);
+  if (tokens.empty()) return {};
+  for (const Token& token : tokens) {
+    if (token.joined) return token.term;
+  }
+  return tokens.front().term;
+}
+
+bool Analyzer::is_stopword(std::string_view folded_word) {
+  return kStopwordSet.contains(folded_word);
+}
+
+}  // namespace pb::text

@@ -1,0 +1,66 @@
+#pragma once
+// Text analysis shared by indexing and querying: tokenisation, case and accent folding,
+// English stemming, stopwords. The same Analyzer must be used on both sides.
+//
+// Tokens people search for stay findable:
+//  - runs of letters and digits are one token: "R2D2" -> r2d2, "3D" -> 3d, "BERT" -> bert;
+//  - a decimal number stays whole: "3.1" -> 3.1;
+//  - hyphenated / dotted compounds emit their parts at consecutive positions and, at the
+//    position of the first part, the parts joined ("GPT-4" -> gpt, 4 + gpt4; "k-means" ->
+//    k, mean + kmean; "Llama-3.1-8B" -> llama, 3.1, 8b + llama3.18b), so that "GPT-4",
+//    "GPT 4" and "GPT4" all find each other;
+//  - single letters and digits are kept ("O(n log n)" -> o, n, log, n);
+//  - CJK ideographs are one token each.
+// Folding: Unicode case folding and accent removal (NFKD, combining marks dropped), so
+// "Schrödinger" == "schrodinger" and "ﬁ" == "fi". Stemming: Snowball English (Porter2), not
+// applied to tokens that contain digits.
+//
+// Thread safety: an Analyzer is not thread-safe (it owns a stemmer); use one per thread.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pb::text {
+
+struct Token {
+  std::string term;        // folded and (if enabled) stemmed
+  std::uint32_t position;  // word position; a joined compound shares its first part's position
+  std::uint32_t begin;     // byte offsets of the token's source text in the input
+  std::uint32_t end;
+  bool joined = false;    // the extra joined form of a compound (not a word of its own)
+  bool stopword = false;  // the folded, unstemmed word is an English stopword
+};
+
+struct AnalyzerOptions {
+  bool stem = true;
+  size_t max_token_bytes = 64;  // longer tokens are truncated (keeps garbage out of the index)
+};
+
+class Analyzer {
+ public:
+  explicit Analyzer(AnalyzerOptions options = {});
+  ~Analyzer();
+  Analyzer(const Analyzer&) = delete;
+  Analyzer& operator=(const Analyzer&) = delete;
+
+  // Appends the tokens of `text` (UTF-8; invalid bytes are treated as separators) to `out`,
+  // numbering positions from `first_position`. Returns the next free position.
+  std::uint32_t analyze(std::string_view text, std::vector<Token>& out,
+                        std::uint32_t first_position = 0);
+  // Convenience: just the terms, joined forms included.
+  std::vector<std::string> terms(std::string_view text);
+  // Folds and stems one word as analyze() would (for query terms given alone).
+  std::string normalize_word(std::string_view word);
+
+  // English stopwords for queries (folded, unstemmed form is checked): "the", "of", ...
+  static bool is_stopword(std::string_view folded_word);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pb::text

@@ -1,0 +1,185 @@
+// End-to-end tests of indexing, searching and evaluation through the paperboy binary.
+
+#include <signal.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "../test_support.hpp"
+#include "test_util.hpp"
+
+namespace pb {
+namespace {
+
+using pb::testing::run;
+using pb::testing::TempDir;
+
+std::string demo() {
+  return (pb::testing::source_dir() / "examples" / "demo-papers.jsonl").string();
+}
+
+class SearchCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto r = run({"--data", data(), "ingest", demo()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ASSERT_NE(r.out.find("index: "), std::string::npos) << "ingest should index: " << r.out;
+  }
+  std::string data() const { return (dir_ / "data").string(); }
+  nlohmann::json search_json(const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {"--data", data(), "search"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back("--json");
+    auto r = run(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    EXPECT_TRUE(j.is_array()) << r.out;
+    return j;
+  }
+  TempDir dir_;
+};
+
+TEST_F(SearchCli, ExactTitleAndIdRankFirst) {
+  auto j = search_json({"Attention Is All You Need"});
+  ASSERT_FALSE(j.empty());
+  EXPECT_EQ(j[0]["id"], "1706.03762");
+  EXPECT_TRUE(j[0].contains("score"));
+  EXPECT_TRUE(j[0].contains("title"));
+  auto byid = search_json({"1706.03762"});
+  ASSERT_FALSE(byid.empty());
+  EXPECT_EQ(byid[0]["id"], "1706.03762");
+}
+
+TEST_F(SearchCli, FindsByTopicWithSnippetAndLimit) {
+  auto j = search_json({"generative adversarial networks", "-k", "3"});
+  ASSERT_FALSE(j.empty());
+  EXPECT_LE(j.size(), 3u);
+  EXPECT_EQ(j[0]["id"], "1406.2661");
+  std::string snippet = j[0]["snippet"];
+  EXPECT_NE(snippet.find("<mark>"), std::string::npos) << snippet;
+}
+
+TEST_F(SearchCli, FiltersAndOperators) {
+  for (const auto& hit : search_json({"cat:hep-th", "-k", "50"})) {
+    bool has = false;
+    for (const auto& c : hit["categories"]) has |= c == "hep-th";
+    EXPECT_TRUE(has) << hit.dump();
+  }
+  for (const auto& hit : search_json({"learning after:2020-01 before:2021-12-31", "-k", "50"})) {
+    std::string date = hit["date"];
+    EXPECT_GE(date, "2020-01-01");
+    EXPECT_LE(date, "2021-12-31");
+  }
+  auto with = search_json({"image", "-k", "100"});
+  auto without = search_json({"image -segmentation", "-k", "100"});
+  EXPECT_LT(without.size(), with.size());
+  auto dated = search_json({"learning", "--sort", "date", "-k", "20"});
+  for (size_t i = 1; i < dated.size(); ++i) EXPECT_GE(dated[i - 1]["date"], dated[i]["date"]);
+}
+
+TEST_F(SearchCli, MalformedQueriesNeverFail) {
+  std::string big(10 * 1024, 'a');
+  for (size_t i = 0; i < big.size(); i += 7) big[i] = ' ';
+  for (std::string q : {"\"unbalanced quote", "foo:bar", "the of and", "-", "+", ":", "\"\"",
+                        "cat:", "after:2025-13", big.c_str(), "\xff\xfe bad utf8"}) {
+    auto r = run({"--data", data(), "search", q, "--json"});
+    EXPECT_EQ(r.exit_code, 0) << q.substr(0, 40) << ": " << r.err;
+    EXPECT_TRUE(nlohmann::json::parse(r.out, nullptr, false).is_array()) << q.substr(0, 40);
+  }
+  auto plain = run({"--data", data(), "search", "transformer"});
+  EXPECT_EQ(plain.exit_code, 0);
+  EXPECT_NE(plain.out.find("1706.03762"), std::string::npos) << plain.out;
+}
+
+TEST_F(SearchCli, KilledIndexerLeavesTheLastGoodIndexReadable) {
+  // Many more papers, not indexed yet.
+  std::string lines;
+  for (int i = 0; i < 60000; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "%02d%02d.%05d", 16 + i / 99999, 1 + i % 12, i % 99999 + 1);
+    lines += std::string("{\"id\": \"") + id + "\", \"title\": \"Synthetic paper " +
+             std::to_string(i) +
+             "\", \"abstract\": \"We study gradient descent, sparse attention and graph "
+             "neural networks on problem " +
+             std::to_string(i) + ".\", \"authors\": [\"A. Person\"]}\n";
+  }
+  auto big = pb::testing::write_file(dir_ / "big.jsonl", lines);
+  ASSERT_EQ(run({"--data", data(), "-q", "ingest", "--no-index", big.string()}).exit_code, 0);
+  pid_t pid = pb::testing::spawn({"--data", data(), "index"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  kill(pid, SIGKILL);
+  pb::testing::wait_child(pid);
+  // The old index still answers.
+  auto j = search_json({"Attention Is All You Need"});
+  ASSERT_FALSE(j.empty());
+  EXPECT_EQ(j[0]["id"], "1706.03762");
+  // A new run finishes the job and leaves no temporary files behind.
+  auto r = run({"--data", data(), "index"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const auto& e : std::filesystem::directory_iterator(dir_ / "data" / "index" / "lexical"))
+    EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << e.path();
+  auto s = search_json({"Synthetic paper 12345"});
+  ASSERT_FALSE(s.empty());
+  EXPECT_EQ(s[0]["title"], "Synthetic paper 12345");
+}
+
+TEST_F(SearchCli, UnreadableIndexIsRebuiltFromTheStore) {
+  // Damage every segment's format version: the index is derived data, so `index` rebuilds it.
+  for (const auto& e : std::filesystem::directory_iterator(dir_ / "data" / "index" / "lexical")) {
+    if (e.path().extension() != ".seg") continue;
+    std::fstream f(e.path(), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(8);
+    const char v[4] = {99, 0, 0, 0};
+    f.write(v, 4);
+  }
+  auto broken = run({"--data", data(), "search", "transformer"});
+  EXPECT_NE(broken.exit_code, 0);
+  EXPECT_NE(broken.err.find("index --rebuild"), std::string::npos) << broken.err;
+  auto r = run({"--data", data(), "index"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("rebuilding"), std::string::npos) << r.err;
+  auto j = search_json({"Attention Is All You Need"});
+  ASSERT_FALSE(j.empty());
+  EXPECT_EQ(j[0]["id"], "1706.03762");
+}
+
+TEST(EvalCli, PrintsTheFourMetricsOnATinyCollection) {
+  TempDir d;
+  auto corpus = pb::testing::write_file(
+      d / "corpus.jsonl",
+      "{\"_id\": \"d1\", \"title\": \"Cats\", \"text\": \"cats purr and sleep all day\"}\n"
+      "{\"_id\": \"d2\", \"title\": \"Dogs\", \"text\": \"dogs bark at the mail carrier\"}\n"
+      "{\"_id\": \"d3\", \"title\": \"Birds\", \"text\": \"birds sing at dawn\"}\n");
+  auto queries = pb::testing::write_file(d / "queries.jsonl",
+                                         "{\"_id\": \"q1\", \"text\": \"purring cats\"}\n{\"_id\": "
+                                         "\"q2\", \"text\": \"barking dog\"}\n");
+  auto qrels = pb::testing::write_file(d / "qrels.tsv",
+                                       "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t1\n");
+  auto runfile = d / "run.trec";
+  auto r = run({"eval", "beir", "--corpus", corpus.string(), "--queries", queries.string(),
+                "--qrels", qrels.string(), "--run", runfile.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "nDCG@10 1.0000\nMRR@10 1.0000\nRecall@10 1.0000\nRecall@100 1.0000\n");
+  EXPECT_NE(pb::testing::read_file(runfile).find("q1 Q0 d1 1 "), std::string::npos);
+  auto bad = run({"eval", "beir", "--corpus", (d / "missing.jsonl").string(), "--queries",
+                  queries.string(), "--qrels", qrels.string()});
+  EXPECT_EQ(bad.exit_code, 4);
+}
+
+TEST(EvalCli, SciFactTestReachesTheTarget) {
+  auto s = pb::testing::shared_data() / "ir_eval" / "scifact";
+  if (!std::filesystem::exists(s)) GTEST_SKIP() << "shared data not found at " << s;
+  auto r = run({"eval", "beir", "--corpus", (s / "corpus.jsonl").string(), "--queries",
+                (s / "queries.test.jsonl").string(), "--qrels", (s / "qrels.test.tsv").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  double ndcg = 0;
+  ASSERT_EQ(std::sscanf(r.out.c_str(), "nDCG@10 %lf", &ndcg), 1) << r.out;
+  EXPECT_GE(ndcg, 0.69) << r.out;
+}
+
+}  // namespace
+}  // namespace pb
