@@ -406,7 +406,7 @@ int cmd_index(const Globals& g, bool rebuild, bool merge_all) {
 }
 
 int cmd_search(const Globals& g, const std::string& query, size_t k, size_t offset,
-               const std::string& sort, bool json) {
+               const std::string& sort, bool json, bool prf) {
   auto store = open_store(g);
   if (!store.ok()) return fail(store.error());
   auto index = lexical::LexicalIndex::open(lexical_dir(g));
@@ -422,6 +422,7 @@ int cmd_search(const Globals& g, const std::string& query, size_t k, size_t offs
   req.query = query;
   req.k = k;
   req.offset = offset;
+  req.prf = prf;
   if (sort == "date") {
     req.sort = lexical::SortOrder::kDate;
   } else if (sort != "relevance") {
@@ -488,6 +489,9 @@ struct EvalArgs {
   std::string corpus, queries, qrels, mode = "lexical", run_out;
   size_t k = 1000;
   float k1 = -1, b = -1, title_weight = -1;
+  bool prf = false;
+  size_t fb_docs = 10, fb_terms = 10;
+  float fb_weight = 0.5f;
 };
 
 int cmd_eval_beir(const Globals& g, const EvalArgs& a) {
@@ -521,7 +525,11 @@ int cmd_eval_beir(const Globals& g, const EvalArgs& a) {
   if (a.b >= 0) opts.bm25.b = a.b;
   if (a.title_weight >= 0) opts.bm25.field_weight[0] = a.title_weight;
   auto t1 = std::chrono::steady_clock::now();
-  auto run = engine::run_lexical(*(*index)->snapshot(), *queries, opts);
+  opts.prf = a.prf;
+  opts.prf_options.feedback_docs = a.fb_docs;
+  opts.prf_options.feedback_terms = a.fb_terms;
+  opts.prf_options.original_weight = a.fb_weight;
+  auto run = engine::run_lexical(*(*index)->snapshot(), *queries, opts, &*corpus);
   double qsecs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
   index->reset();
   std::filesystem::remove_all(scratch);
@@ -635,6 +643,8 @@ int run(int argc, char** argv) {
   search->add_option("--offset", offset, "Skip this many results (pagination)");
   search->add_option("--sort", sort, "relevance or date")->capture_default_str();
   search->add_flag("--json", search_json, "Print a JSON array of results");
+  bool search_prf = false;
+  search->add_flag("--prf", search_prf, "Expand the query from the top results (RM3)");
 
   EvalArgs ea;
   auto* evalc = app.add_subcommand("eval", "Evaluate retrieval quality");
@@ -653,6 +663,11 @@ int run(int argc, char** argv) {
   beir->add_option("--k1", ea.k1, "BM25 k1 (default: tuned value)");
   beir->add_option("--b", ea.b, "BM25 b (default: tuned value)");
   beir->add_option("--title-weight", ea.title_weight, "BM25F title weight (default: tuned value)");
+  beir->add_flag("--prf", ea.prf, "RM3 pseudo-relevance feedback (query expansion)");
+  beir->add_option("--fb-docs", ea.fb_docs, "RM3 feedback documents")->capture_default_str();
+  beir->add_option("--fb-terms", ea.fb_terms, "RM3 expansion terms")->capture_default_str();
+  beir->add_option("--fb-weight", ea.fb_weight, "RM3 weight of the original query")
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);
@@ -669,7 +684,7 @@ int run(int argc, char** argv) {
     return irc != kOk ? irc : rc;
   }
   if (*index) return cmd_index(g, rebuild, merge_all);
-  if (*search) return cmd_search(g, query, k, offset, sort, search_json);
+  if (*search) return cmd_search(g, query, k, offset, sort, search_json, search_prf);
   if (*beir) return cmd_eval_beir(g, ea);
   if (*harvest) return cmd_harvest(g, h);
   if (*exp) return cmd_export(g, export_format, export_out);

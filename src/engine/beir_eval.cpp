@@ -1,5 +1,7 @@
 #include "engine/beir_eval.hpp"
 
+#include <unordered_map>
+
 #include "index/lexical/query.hpp"
 #include "text/analyzer.hpp"
 #include "text/tex.hpp"
@@ -24,8 +26,18 @@ Result<std::unique_ptr<lexical::LexicalIndex>> index_beir_corpus(
 }
 
 eval::Run run_lexical(const lexical::IndexSnapshot& snapshot,
-                      const std::vector<eval::BeirQuery>& queries, const BeirRunOptions& options) {
+                      const std::vector<eval::BeirQuery>& queries, const BeirRunOptions& options,
+                      const std::vector<eval::BeirDoc>* corpus) {
   text::Analyzer analyzer;
+  std::unordered_map<std::string, const eval::BeirDoc*> by_id;
+  if (options.prf && corpus)
+    for (const auto& d : *corpus) by_id.emplace(d.id, &d);
+  auto text_of = [&](const std::string& id) {
+    auto it = by_id.find(id);
+    return it == by_id.end()
+               ? std::string()
+               : text::tex_to_text(it->second->title) + "\n" + text::tex_to_text(it->second->text);
+  };
   eval::Run run;
   lexical::SearchOptions so;
   so.k = options.k;
@@ -41,6 +53,11 @@ eval::Run run_lexical(const lexical::IndexSnapshot& snapshot,
     }
     auto parsed = lexical::parse_query(plain, analyzer);
     auto resp = lexical::search(snapshot, parsed, so, analyzer);
+    if (options.prf && !by_id.empty()) {
+      auto expanded =
+          rm3_expand(parsed, resp.hits, text_of, snapshot, analyzer, options.prf_options);
+      resp = lexical::search(snapshot, expanded, so, analyzer);
+    }
     auto& list = run[q.id];
     for (const auto& h : resp.hits) list.push_back({h.id, h.score});
   }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "engine/prf.hpp"
 #include "eval/beir.hpp"
 #include "eval/metrics.hpp"
 #include "index/lexical/index.hpp"
@@ -21,10 +22,14 @@ Result<std::unique_ptr<lexical::LexicalIndex>> index_beir_corpus(
 struct BeirRunOptions {
   size_t k = 1000;
   lexical::Bm25Params bm25;
+  bool prf = false;  // RM3 query expansion (see prf.hpp)
+  PrfOptions prf_options;
 };
 
-// Runs every query lexically; the run holds up to k documents per query.
+// Runs every query lexically; the run holds up to k documents per query. `corpus` supplies
+// document text for feedback (only read when options.prf).
 eval::Run run_lexical(const lexical::IndexSnapshot& snapshot,
-                      const std::vector<eval::BeirQuery>& queries, const BeirRunOptions& options);
+                      const std::vector<eval::BeirQuery>& queries, const BeirRunOptions& options,
+                      const std::vector<eval::BeirDoc>* corpus = nullptr);
 
 }  // namespace pb::engine

@@ -1,5 +1,6 @@
 #include "engine/lexical_search.hpp"
 
+#include "engine/prf.hpp"
 #include "index/lexical/snippet.hpp"
 #include "text/tex.hpp"
 
@@ -73,6 +74,20 @@ Result<SearchResults> search(Store& store, const lexical::IndexSnapshot& snapsho
   opt.sort = request.sort;
   opt.bm25 = default_bm25();
   auto resp = lexical::search(snapshot, q, opt, analyzer);
+  if (request.prf && request.sort == lexical::SortOrder::kRelevance) {
+    PrfOptions prf;
+    lexical::SearchOptions first = opt;
+    first.k = std::max(opt.k + opt.offset, prf.feedback_docs);
+    first.offset = 0;
+    auto feedback = lexical::search(snapshot, q, first, analyzer);
+    auto text_of = [&](const std::string& id) {
+      auto p = store.get(id);
+      if (!p.ok() || !*p) return std::string();
+      return text::tex_to_text((*p)->title) + "\n" + text::tex_to_text((*p)->abstract);
+    };
+    lexical::Query expanded = rm3_expand(q, feedback.hits, text_of, snapshot, analyzer, prf);
+    resp = lexical::search(snapshot, expanded, opt, analyzer);
+  }
   SearchResults out;
   out.notes = q.notes;
   for (const auto& h : resp.hits) {

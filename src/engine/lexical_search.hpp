@@ -44,6 +44,7 @@ struct SearchRequest {
   size_t offset = 0;
   lexical::SortOrder sort = lexical::SortOrder::kRelevance;
   bool snippets = true;
+  bool prf = false;  // RM3 expansion from the first page (off by default: see RESULTS.md)
 };
 
 struct SearchItem {

@@ -77,6 +77,9 @@ TEST_F(SearchCli, FiltersAndOperators) {
   auto with = search_json({"image", "-k", "100"});
   auto without = search_json({"image -segmentation", "-k", "100"});
   EXPECT_LT(without.size(), with.size());
+  auto expanded = search_json({"generative adversarial", "--prf", "-k", "5"});
+  ASSERT_FALSE(expanded.empty());
+  EXPECT_EQ(expanded[0]["id"], "1406.2661");
   auto dated = search_json({"learning", "--sort", "date", "-k", "20"});
   for (size_t i = 1; i < dated.size(); ++i) EXPECT_GE(dated[i - 1]["date"], dated[i]["date"]);
 }
@@ -165,6 +168,10 @@ TEST(EvalCli, PrintsTheFourMetricsOnATinyCollection) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "nDCG@10 1.0000\nMRR@10 1.0000\nRecall@10 1.0000\nRecall@100 1.0000\n");
   EXPECT_NE(pb::testing::read_file(runfile).find("q1 Q0 d1 1 "), std::string::npos);
+  auto prf = run({"eval", "beir", "--corpus", corpus.string(), "--queries", queries.string(),
+                  "--qrels", qrels.string(), "--prf"});
+  ASSERT_EQ(prf.exit_code, 0) << prf.err;
+  EXPECT_EQ(prf.out.rfind("nDCG@10 ", 0), 0u) << prf.out;
   auto bad = run({"eval", "beir", "--corpus", (d / "missing.jsonl").string(), "--queries",
                   queries.string(), "--qrels", qrels.string()});
   EXPECT_EQ(bad.exit_code, 4);
