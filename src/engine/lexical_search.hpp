@@ -26,8 +26,8 @@ struct RefreshOptions {
   // Documents per new segment: in-memory inversion costs about 11 KB a paper, so 50k keeps
   // an index build under ~600 MB whatever the store size; merges combine the segments.
   size_t segment_docs = 50000;
-  size_t max_segments = 8;       // merge when there are more
-  bool rebuild = false;          // drop the index and re-index every paper
+  size_t max_segments = 8;  // merge when there are more
+  bool rebuild = false;     // drop the index and re-index every paper
   std::function<void(std::uint64_t done, std::uint64_t total)> on_progress;
 };
 
