@@ -1,6 +1,8 @@
 #include "index/lexical/codec.hpp"
 
+#include <array>
 #include <cstring>
+#include <utility>
 
 namespace pb::lexical {
 
@@ -30,6 +32,41 @@ size_t pack(std::span<const std::uint32_t> values, unsigned bits, std::string& o
   }
   if (filled > 0) dst[o++] = static_cast<std::uint8_t>(acc);
   return bytes;
+}
+
+namespace {
+
+// Full blocks with the width known at compile time: the shifts and masks become constants and
+// the loop unrolls. Reads 8 bytes at a time and may read up to 7 bytes past the packed data,
+// which unpack_full's callers guarantee to be readable (segment files end in slack bytes).
+template <unsigned B>
+void unpack_full(const std::uint8_t* in, std::uint32_t* out) {
+  constexpr std::uint64_t kMask = B == 32 ? 0xffffffffull : ((1ull << B) - 1);
+  for (size_t i = 0; i < kBlockSize; ++i) {
+    const size_t bitpos = i * B;
+    std::uint64_t word;
+    std::memcpy(&word, in + (bitpos >> 3), 8);
+    out[i] = static_cast<std::uint32_t>((word >> (bitpos & 7)) & kMask);
+  }
+}
+
+using UnpackFn = void (*)(const std::uint8_t*, std::uint32_t*);
+
+template <size_t... I>
+constexpr std::array<UnpackFn, sizeof...(I)> make_table(std::index_sequence<I...>) {
+  return {&unpack_full<static_cast<unsigned>(I + 1)>...};
+}
+
+constexpr auto kUnpackFull = make_table(std::make_index_sequence<32>{});
+
+}  // namespace
+
+size_t unpack_block(const std::uint8_t* in, size_t count, unsigned bits, std::uint32_t* out) {
+  if (count == kBlockSize && bits > 0 && bits <= 32) {
+    kUnpackFull[bits - 1](in, out);
+    return packed_bytes(count, bits);
+  }
+  return unpack(in, count, bits, out);
 }
 
 size_t unpack(const std::uint8_t* in, size_t count, unsigned bits, std::uint32_t* out) {

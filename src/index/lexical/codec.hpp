@@ -25,6 +25,9 @@ size_t pack(std::span<const std::uint32_t> values, unsigned bits, std::string& o
 // `in` must have at least packed_bytes(count, bits) bytes readable.
 size_t unpack(const std::uint8_t* in, size_t count, unsigned bits, std::uint32_t* out);
 inline size_t packed_bytes(size_t count, unsigned bits) { return (count * bits + 7) / 8; }
+// unpack() with a fast path for full blocks that may read up to 7 bytes past the packed data:
+// only for buffers with that much readable slack (segment files guarantee it).
+size_t unpack_block(const std::uint8_t* in, size_t count, unsigned bits, std::uint32_t* out);
 
 void put_varint(std::uint64_t v, std::string& out);
 // Decodes one varint at p (bounded by end); returns the new position, or nullptr if malformed.

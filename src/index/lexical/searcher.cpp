@@ -243,24 +243,34 @@ class SegmentSearch {
     size_t ess = first_essential(theta);
     std::vector<double> contrib(n, 0.0);
     std::vector<size_t> touched;
+    bool have_range = false;
+    std::vector<double> range_term_bound(order.size(), 0.0);
+    double range_bound = 0;
+    std::uint32_t range_end = 0;
     while (ess < order.size()) {
       std::uint32_t d = kNoMoreDocs;
       for (size_t i = ess; i < order.size(); ++i) d = std::min(d, cursors_[order[i]].cursor.doc());
       if (d == kNoMoreDocs) break;
-      if (heap.size() >= k) {
+      if (theta >= 0) {
         // Block-max skip: if the blocks holding d cannot beat the threshold together, no
-        // document up to the end of the first of those blocks can (Ding & Suel 2011).
-        double bound = 0;
-        std::uint32_t block_end = kNoMoreDocs;
-        for (size_t i = 0; i < order.size(); ++i) {
-          auto [b, last] = cursors_[order[i]].bound_at(d);
-          bound += b;
-          block_end = std::min(block_end, last);
+        // document up to the end of the first of those blocks can (Ding & Suel 2011). The
+        // sum is the same for every d up to that end, so it is computed once per range.
+        if (!have_range || d > range_end) {
+          range_bound = 0;
+          range_end = kNoMoreDocs;
+          for (size_t i = 0; i < order.size(); ++i) {
+            auto [b, last] = cursors_[order[i]].bound_at(d);
+            range_term_bound[i] = b;
+            range_bound += b;
+            range_end = std::min(range_end, last);
+          }
+          have_range = true;
         }
-        if (bound <= theta) {
-          if (block_end == kNoMoreDocs) break;
+        if (range_bound <= theta) {
+          if (range_end == kNoMoreDocs) break;
           for (size_t i = ess; i < order.size(); ++i)
-            cursors_[order[i]].cursor.advance(block_end + 1);
+            cursors_[order[i]].cursor.advance(range_end + 1);
+          have_range = false;
           continue;
         }
       }
@@ -281,8 +291,9 @@ class SegmentSearch {
         double remaining = prefix[ess - 1];
         if (partial * kBoundSlack + remaining <= theta) continue;
         // Block-max refinement of the non-essential bounds.
+        // (ess > 0 implies theta >= 0, so the range bounds above are those of d.)
         double block_sum = 0;
-        for (size_t i = 0; i < ess; ++i) block_sum += cursors_[order[i]].bound_at(d).first;
+        for (size_t i = 0; i < ess; ++i) block_sum += range_term_bound[i];
         if (partial * kBoundSlack + block_sum <= theta) continue;
         for (size_t i = ess; i-- > 0;) {
           auto& tc = cursors_[order[i]];

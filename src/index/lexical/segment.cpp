@@ -152,7 +152,7 @@ void PostingCursor::load_block(size_t b) {
   unsigned doc_bits = p[0];
   for (int f = 0; f < 3; ++f) tf_bits_[f] = p[1 + f];
   p += 4;
-  p += unpack(p, count_, doc_bits, docs_.data());
+  p += unpack_block(p, count_, doc_bits, docs_.data());
   std::uint32_t prev = b > 0 ? blocks_[b - 1].last_doc : 0;
   for (size_t i = 0; i < count_; ++i) {
     prev += docs_[i];
@@ -198,7 +198,7 @@ const BlockMeta* PostingCursor::block_for(std::uint32_t target) {
 
 void PostingCursor::decode_tfs() {
   const std::uint8_t* p = tf_data_;
-  for (int f = 0; f < 3; ++f) p += unpack(p, count_, tf_bits_[f], tfs_[f].data());
+  for (int f = 0; f < 3; ++f) p += unpack_block(p, count_, tf_bits_[f], tfs_[f].data());
   tfs_decoded_ = true;
 }
 
