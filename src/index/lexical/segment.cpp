@@ -58,7 +58,7 @@ Result<std::shared_ptr<const Segment>> Segment::open(const std::filesystem::path
       !in_bounds(h->terms_offset, std::uint64_t{h->term_count} * sizeof(TermEntry)) ||
       !in_bounds(h->term_bytes_offset, h->term_bytes_size) ||
       !in_bounds(h->blocks_offset, std::uint64_t{h->block_count} * sizeof(BlockMeta)) ||
-      !in_bounds(h->postings_offset, h->postings_size) ||
+      !in_bounds(h->postings_offset, h->postings_size + 8) ||  // 8: full-block unpack reads
       !in_bounds(h->positions_offset, h->positions_size))
     return Error::corrupt(fmt::format("{}: damaged segment (sizes do not add up)", path.string()));
   seg->header_ = h;
@@ -148,16 +148,30 @@ void PostingCursor::load_block(size_t b) {
   }
   const BlockMeta& m = blocks_[b];
   count_ = static_cast<size_t>(m.count) + 1;
+  // A damaged block ends the list instead of being read out of bounds: its header, widths,
+  // packed size and decoded documents are checked against the segment before use.
+  auto damaged = [&] {
+    doc_ = kNoMoreDocs;
+    count_ = 0;
+    block_ = blocks_.size();
+  };
+  const std::uint8_t* end = segment_->postings_end();
   const std::uint8_t* p = postings_ + m.postings_offset;
+  if (count_ > kBlockSize || p + 4 > end) return damaged();
   unsigned doc_bits = p[0];
   for (int f = 0; f < 3; ++f) tf_bits_[f] = p[1 + f];
+  if (doc_bits > 32 || tf_bits_[0] > 8 || tf_bits_[1] > 8 || tf_bits_[2] > 8) return damaged();
+  size_t packed = packed_bytes(count_, doc_bits);
+  for (int f = 0; f < 3; ++f) packed += packed_bytes(count_, tf_bits_[f]);
+  if (p + 4 + packed > end) return damaged();
   p += 4;
   p += unpack_block(p, count_, doc_bits, docs_.data());
-  std::uint32_t prev = b > 0 ? blocks_[b - 1].last_doc : 0;
+  std::uint64_t prev = b > 0 ? blocks_[b - 1].last_doc : 0;
   for (size_t i = 0; i < count_; ++i) {
     prev += docs_[i];
-    docs_[i] = prev;
+    docs_[i] = static_cast<std::uint32_t>(prev);
   }
+  if (prev != m.last_doc || m.last_doc >= segment_->doc_count()) return damaged();
   tf_data_ = p;
   tfs_decoded_ = false;
   tf_index_ = SIZE_MAX;

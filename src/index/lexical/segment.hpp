@@ -57,6 +57,7 @@ class Segment {
     return positions_ + t.positions_offset;
   }
   const std::uint8_t* positions_end() const { return positions_end_; }
+  const std::uint8_t* postings_end() const { return postings_ + header_->postings_size; }
   std::uint64_t file_size() const { return header_->file_size; }
   const std::filesystem::path& path() const { return path_; }
 
