@@ -107,8 +107,10 @@ class SkipReporter {
   size_t count_ = 0;
 };
 
+int refresh(const Globals& g, Store& store, bool rebuild, bool merge_all);
+
 int cmd_ingest(const Globals& g, const std::vector<std::string>& files,
-               const std::string& format_name) {
+               const std::string& format_name, bool update_index) {
   std::optional<ingest::Format> format;
   if (!format_name.empty() && format_name != "auto") {
     format = ingest::parse_format_name(format_name);
@@ -156,6 +158,11 @@ int cmd_ingest(const Globals& g, const std::vector<std::string>& files,
   }
   if (!g.quiet) {
     if (auto n = (*store)->count(); n.ok()) fmt::print("papers: {}\n", *n);
+  }
+  // Keep the search index current with what was just stored.
+  if (update_index && (status == kOk || status == kPartial)) {
+    int rc = refresh(g, **store, false, false);
+    if (rc != kOk) return rc;
   }
   return status;
 }
@@ -676,12 +683,7 @@ int run(int argc, char** argv) {
     return rc == 0 ? kOk : kUsage;
   }
   if (*ingest) {
-    int rc = cmd_ingest(g, files, format);
-    if (no_index || (rc != kOk && rc != kPartial)) return rc;
-    auto store = open_store(g);
-    if (!store.ok()) return fail(store.error());
-    int irc = refresh(g, **store, false, false);
-    return irc != kOk ? irc : rc;
+    return cmd_ingest(g, files, format, !no_index);
   }
   if (*index) return cmd_index(g, rebuild, merge_all);
   if (*search) return cmd_search(g, query, k, offset, sort, search_json, search_prf);

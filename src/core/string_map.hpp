@@ -11,15 +11,13 @@
 #include <string_view>
 #include <vector>
 
+#include "core/hash.hpp"
+
 namespace pb {
 
 // FNV-1a, 64-bit, with a final avalanche so the low bits used for slots are well mixed.
 inline std::uint64_t hash_bytes(std::string_view s) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
+  std::uint64_t h = fnv1a64(s);
   h ^= h >> 33;
   h *= 0xff51afd7ed558ccdull;
   h ^= h >> 33;

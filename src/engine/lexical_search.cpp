@@ -76,11 +76,12 @@ Result<SearchResults> search(Store& store, const lexical::IndexSnapshot& snapsho
   opt.offset = request.offset;
   opt.sort = request.sort;
   opt.bm25 = default_bm25();
-  auto resp = lexical::search(snapshot, q, opt, analyzer);
+  lexical::SearchResponse resp;
   if (request.prf && request.sort == lexical::SortOrder::kRelevance) {
+    // The feedback pass retrieves the top documents only; the expanded query gives the page.
     PrfOptions prf;
     lexical::SearchOptions first = opt;
-    first.k = std::max(opt.k + opt.offset, prf.feedback_docs);
+    first.k = prf.feedback_docs;
     first.offset = 0;
     auto feedback = lexical::search(snapshot, q, first, analyzer);
     auto text_of = [&](const std::string& id) {
@@ -90,6 +91,8 @@ Result<SearchResults> search(Store& store, const lexical::IndexSnapshot& snapsho
     };
     lexical::Query expanded = rm3_expand(q, feedback.hits, text_of, snapshot, analyzer, prf);
     resp = lexical::search(snapshot, expanded, opt, analyzer);
+  } else {
+    resp = lexical::search(snapshot, q, opt, analyzer);
   }
   SearchResults out;
   out.notes = q.notes;

@@ -27,6 +27,7 @@
 #include "index/lexical/segment.hpp"
 #include "index/lexical/segment_format.hpp"
 #include "index/lexical/segment_writer.hpp"
+#include "lexical_test_util.hpp"
 #include "text/analyzer.hpp"
 
 namespace pb::lexical {
@@ -943,18 +944,7 @@ std::vector<std::string> sorted(std::vector<std::string> v) {
   return v;
 }
 
-IndexDoc doc(std::string id, std::string title, std::string abstract,
-             std::vector<std::string> authors = {}, std::vector<std::string> cats = {},
-             std::int32_t day = kUnknownDay) {
-  IndexDoc d;
-  d.id = std::move(id);
-  d.title = std::move(title);
-  d.abstract = std::move(abstract);
-  d.authors = std::move(authors);
-  d.categories = std::move(cats);
-  d.day = day;
-  return d;
-}
+using testing::doc;
 
 class LexicalIndexTest : public ::testing::Test {
  protected:

@@ -22,6 +22,7 @@
 #include "../test_support.hpp"
 #include "index/lexical/index.hpp"
 #include "index/lexical/query.hpp"
+#include "lexical_test_util.hpp"
 #include "text/analyzer.hpp"
 
 namespace pb::lexical {
@@ -33,18 +34,7 @@ bool near_rel(double a, double b, double rel = 1e-9) {
   return std::abs(a - b) <= rel * std::max({1.0, std::abs(a), std::abs(b)});
 }
 
-IndexDoc doc(std::string id, std::string title, std::string abstract,
-             std::vector<std::string> authors = {}, std::vector<std::string> cats = {},
-             std::int32_t day = kUnknownDay) {
-  IndexDoc d;
-  d.id = std::move(id);
-  d.title = std::move(title);
-  d.abstract = std::move(abstract);
-  d.authors = std::move(authors);
-  d.categories = std::move(cats);
-  d.day = day;
-  return d;
-}
+using testing::doc;
 
 std::int32_t day_of(std::string_view s) {
   auto d = parse_day(s, false);

@@ -114,6 +114,7 @@ Result<std::unique_ptr<LexicalIndex>> LexicalIndex::open(const std::filesystem::
         for (auto w : *bits) n += static_cast<std::uint32_t>(__builtin_popcountll(w));
         v.deleted = bits;
         v.deleted_count = n;
+        v.deletes_file = s["deletes"].get<std::string>();
       }
       snap->total_docs += seg->doc_count();
       for (int f = 0; f < 3; ++f) snap->field_length_sum[f] += seg->field_length_sum(f);
@@ -145,15 +146,7 @@ Status LexicalIndex::remove_unreferenced() {
   std::set<std::string> keep = {kManifest};
   for (const auto& s : snap->segments) {
     keep.insert(s.segment->path().filename().string());
-  }
-  // Deletion files are named by generation; keep those the manifest names.
-  std::ifstream mf(dir_ / kManifest);
-  if (mf) {
-    auto j = nlohmann::json::parse(mf, nullptr, false);
-    if (!j.is_discarded() && j.contains("segments"))
-      for (const auto& s : j["segments"])
-        if (s.contains("deletes") && s["deletes"].is_string())
-          keep.insert(s["deletes"].get<std::string>());
+    if (!s.deletes_file.empty()) keep.insert(s.deletes_file);
   }
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(dir_, ec)) {
@@ -172,22 +165,19 @@ Status LexicalIndex::publish(std::shared_ptr<IndexSnapshot> next, std::uint64_t 
   for (auto& v : next->segments) {
     next->total_docs += v.segment->doc_count();
     for (int f = 0; f < 3; ++f) next->field_length_sum[f] += v.segment->field_length_sum(f);
+    // A changed bitmap gets a new file named by generation, so the files of the manifest
+    // still in force stay intact until the switch; unchanged bitmaps keep their file.
+    if (v.deleted && v.deletes_file.empty()) {
+      v.deletes_file = deletes_name(v.segment->path(), next->generation);
+      PB_RETURN_IF_ERROR(write_file_durably(
+          dir_ / v.deletes_file, std::string_view(reinterpret_cast<const char*>(v.deleted->data()),
+                                                  v.deleted->size() * 8)));
+    }
     nlohmann::json s = {{"file", v.segment->path().filename().string()},
                         {"docs", v.segment->doc_count()},
                         {"deleted", v.deleted_count}};
-    if (v.deleted) s["deletes"] = v.segment->path().filename().string();  // fixed below
+    if (v.deleted) s["deletes"] = v.deletes_file;
     segs.push_back(s);
-  }
-  // Deletion bitmaps are written per generation so the old manifest's files stay intact.
-  for (size_t i = 0; i < next->segments.size(); ++i) {
-    auto& v = next->segments[i];
-    if (!v.deleted) continue;
-    std::string name = deletes_name(v.segment->path(), next->generation);
-    auto path = dir_ / name;
-    PB_RETURN_IF_ERROR(write_file_durably(
-        path,
-        std::string_view(reinterpret_cast<const char*>(v.deleted->data()), v.deleted->size() * 8)));
-    segs[i]["deletes"] = name;
   }
   nlohmann::json j = {{"format", 1},
                       {"generation", next->generation},
@@ -243,7 +233,10 @@ Status LexicalIndex::update(std::span<const IndexDoc> docs,
           ++v.deleted_count;
         }
       }
-      if (bits) v.deleted = bits;
+      if (bits) {
+        v.deleted = bits;
+        v.deletes_file.clear();  // written by publish
+      }
     }
   }
   if (!unique.empty()) {
@@ -252,7 +245,7 @@ Status LexicalIndex::update(std::span<const IndexDoc> docs,
     auto path = dir_ / fmt::format("seg_{:06}.seg", next_segment++);
     PB_RETURN_IF_ERROR(builder.write(path));
     PB_ASSIGN_OR_RETURN(auto seg, Segment::open(path));
-    next->segments.push_back({seg, nullptr, 0});
+    next->segments.push_back({seg, nullptr, 0, {}});
   }
   // Segments whose every document is deleted are dropped.
   std::erase_if(next->segments,
@@ -341,7 +334,7 @@ Status LexicalIndex::merge(size_t max_segments) {
     auto path = dir_ / fmt::format("seg_{:06}.seg", next_segment++);
     PB_RETURN_IF_ERROR(w.finish(path));
     PB_ASSIGN_OR_RETURN(auto seg, Segment::open(path));
-    next->segments.push_back({seg, nullptr, 0});
+    next->segments.push_back({seg, nullptr, 0, {}});
   }
   return publish(next, next_segment);
 }

@@ -30,6 +30,8 @@ struct SegmentView {
   std::shared_ptr<const Segment> segment;
   std::shared_ptr<const std::vector<std::uint64_t>> deleted;  // bitmap; null = none deleted
   std::uint32_t deleted_count = 0;
+  // The file holding `deleted` ("" while a changed bitmap waits to be written by publish).
+  std::string deletes_file;
   bool is_deleted(std::uint32_t doc) const {
     return deleted && ((*deleted)[doc >> 6] >> (doc & 63)) & 1;
   }

@@ -32,6 +32,7 @@ struct Stats {
 // Per-segment state of one scored term.
 struct TermCursor {
   PostingCursor cursor;
+  const TermEntry* entry = nullptr;  // null when the term is not in this segment
   bool present = false;
   double ub = 0;                 // upper bound of its contribution in this segment
   std::vector<double> block_ub;  // the same per block (bounds computed once per query)
@@ -135,6 +136,7 @@ class SegmentSearch {
     for (size_t t = 0; t < terms.size(); ++t) {
       if (const TermEntry* e = seg_.find(terms[t].term)) {
         cursors_[t].cursor = PostingCursor(seg_, *e);
+        cursors_[t].entry = e;
         cursors_[t].present = true;
         double ub = 0;
         auto blocks = seg_.blocks(*e);
@@ -369,7 +371,7 @@ class SegmentSearch {
     const size_t n = terms_.size();
     std::vector<PostingCursor> cs(n);
     for (size_t t = 0; t < n; ++t)
-      if (cursors_[t].present) cs[t] = PostingCursor(seg_, *seg_.find(terms_[t].term));
+      if (cursors_[t].present) cs[t] = PostingCursor(seg_, *cursors_[t].entry);
     if (cs[lead].df() < k) return -1.0;
     std::vector<double> scores;
     std::vector<double> c(n);

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/hash.hpp"
 #include "index/lexical/codec.hpp"
 
 namespace pb::lexical {
@@ -15,16 +16,6 @@ namespace {
 
 std::uint8_t saturate8(std::uint32_t v) {
   return static_cast<std::uint8_t>(std::min<std::uint32_t>(v, 255));
-}
-
-// FNV-1a 64: stable across platforms and releases (std::hash is not).
-std::uint64_t fnv1a(std::string_view s) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
 }
 
 Status write_all(int fd, const void* data, size_t size, const std::string& path) {
@@ -75,7 +66,7 @@ std::uint64_t title_hash_of(const std::vector<text::Token>& tokens) {
     joined += t.term;
   }
   if (joined.empty()) return 0;
-  std::uint64_t h = fnv1a(joined);
+  std::uint64_t h = fnv1a64(joined);
   return h == 0 ? 1 : h;
 }
 
