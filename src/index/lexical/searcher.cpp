@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <map>
 #include <optional>
 #include <queue>
 
@@ -16,6 +15,16 @@ namespace {
 // skipped document's true score exceed the threshold it was compared with.
 constexpr double kBoundSlack = 1.0 + 1e-6;
 
+// Scores are summed in fixed point (units of 2^-44): integer addition is associative, so the
+// pruned, windowed and exhaustive paths add the same per-term contributions in different
+// orders and still agree to the last bit. (Contributions stay far below 2^19, so sums of up to
+// the parser's term limit cannot overflow.)
+using Score = std::int64_t;
+constexpr double kScoreUnit = 17592186044416.0;  // 2^44
+Score to_score(double x) { return static_cast<Score>(x * kScoreUnit + 0.5); }
+Score to_bound(double x) { return static_cast<Score>(std::ceil(x * kBoundSlack * kScoreUnit)) + 1; }
+double from_score(Score s) { return static_cast<double>(s) / kScoreUnit; }
+
 struct ScoredTerm {
   std::string term;
   std::uint8_t mask = 0b111;  // fields that count
@@ -23,54 +32,65 @@ struct ScoredTerm {
   double weight = 1;  // query weight
 };
 
+// BM25F for one term: contribution = a * tf / (tf + norm(d)), where tf = sum_f wf_f tf_f
+// (wf is zero for fields the term is restricted away from) and a = idf * weight * (k1 + 1).
+struct TermScorer {
+  std::array<double, 3> wf{};
+  double a = 0;
+};
+
 struct Stats {
   double k1, b;
   std::array<double, 3> w;
-  double avg_len;  // weighted
+  double avg_len;       // weighted
+  double norm0, norm1;  // norm(d) = norm0 + norm1 * weighted length
 };
+
+double norm_of(const DocEntry& e, const Stats& s) {
+  return s.norm0 + s.norm1 * (s.w[0] * e.length[0] + s.w[1] * e.length[1] + s.w[2] * e.length[2]);
+}
+
+Score contribution(const TermScorer& t, std::uint32_t tf0, std::uint32_t tf1, std::uint32_t tf2,
+                   const DocEntry& e, const Stats& s) {
+  double tf = t.wf[0] * tf0 + t.wf[1] * tf1 + t.wf[2] * tf2;
+  if (tf <= 0) return 0;
+  return to_score(t.a * tf / (tf + norm_of(e, s)));
+}
 
 // Per-segment state of one scored term.
 struct TermCursor {
   PostingCursor cursor;
   const TermEntry* entry = nullptr;  // null when the term is not in this segment
   bool present = false;
-  double ub = 0;                 // upper bound of its contribution in this segment
-  std::vector<double> block_ub;  // the same per block (bounds computed once per query)
+  Score ub = 0;                 // upper bound of its contribution in this segment
+  std::vector<Score> block_ub;  // the same per block (bounds computed once per query)
   const BlockMeta* first_block = nullptr;
 
-  // Bound for documents in the block that holds `d`, and that block's last document;
-  // (0, kNoMoreDocs) when the list is exhausted.
-  std::pair<double, std::uint32_t> bound_at(std::uint32_t d) {
-    const BlockMeta* m = cursor.block_for(d);
-    if (!m) return {0.0, kNoMoreDocs};
-    return {block_ub[static_cast<size_t>(m - first_block)], m->last_doc};
+  // Largest bound among the blocks that may hold documents in [begin, end), or -1 when the
+  // list has no documents at or after `begin`.
+  Score window_bound(std::uint32_t begin, std::uint32_t end) {
+    const BlockMeta* m = cursor.block_for(begin);
+    if (!m) return -1;
+    if (m != first_block && (m - 1)->last_doc + 1 >= end) return 0;  // no documents in the window
+    const BlockMeta* last = first_block + block_ub.size();
+    Score ub_w = 0;
+    for (; m != last; ++m) {
+      ub_w = std::max(ub_w, block_ub[static_cast<size_t>(m - first_block)]);
+      if (m->last_doc + 1 >= end) break;
+    }
+    return ub_w;
   }
 };
 
-double weighted_length(const DocEntry& e, const Stats& s) {
-  return s.w[0] * e.length[0] + s.w[1] * e.length[1] + s.w[2] * e.length[2];
-}
-
-double bm25(double tf, double len, double idf_w, const Stats& s) {
-  if (tf <= 0) return 0;
-  double norm = s.k1 * (1.0 - s.b + s.b * len / s.avg_len);
-  return idf_w * tf * (s.k1 + 1.0) / (tf + norm);
-}
-
-double term_tf(const std::array<std::uint32_t, 3>& tf, std::uint8_t mask, const Stats& s) {
-  double t = 0;
-  for (int f = 0; f < 3; ++f)
-    if (mask & (1u << f)) t += s.w[f] * tf[f];
-  return t;
-}
-
-double block_bound(const BlockMeta& m, const ScoredTerm& t, const Stats& s) {
+Score block_bound(const BlockMeta& m, const ScoredTerm& t, const Stats& s) {
   double tf = 0, len = 0;
   for (int f = 0; f < 3; ++f) {
     if (t.mask & (1u << f)) tf += s.w[f] * m.max_tf[f];
     len += s.w[f] * length_from_code(m.min_length[f]);
   }
-  return bm25(tf, len, t.idf * t.weight, s) * kBoundSlack;
+  if (tf <= 0) return 0;
+  double norm = s.norm0 + s.norm1 * len;
+  return to_bound(t.idf * t.weight * (s.k1 + 1.0) * tf / (tf + norm));
 }
 
 std::uint8_t mask_of(Field f) {
@@ -112,7 +132,7 @@ bool phrase_at(PhraseCheck& p, std::uint32_t d) {
 }
 
 struct Candidate {
-  double score;
+  Score score;
   std::uint32_t segment, doc;
 };
 
@@ -133,17 +153,21 @@ class SegmentSearch {
                 const std::vector<ScoredTerm>& terms, const Stats& stats)
       : view_(view), seg_(*view.segment), index_(index), q_(q), terms_(terms), stats_(stats) {
     cursors_.resize(terms.size());
+    scorers_.resize(terms.size());
     for (size_t t = 0; t < terms.size(); ++t) {
+      for (int f = 0; f < 3; ++f)
+        scorers_[t].wf[f] = (terms[t].mask & (1u << f)) ? stats.w[f] : 0.0;
+      scorers_[t].a = terms[t].idf * terms[t].weight * (stats.k1 + 1.0);
       if (const TermEntry* e = seg_.find(terms[t].term)) {
         cursors_[t].cursor = PostingCursor(seg_, *e);
         cursors_[t].entry = e;
         cursors_[t].present = true;
-        double ub = 0;
+        Score ub = 0;
         auto blocks = seg_.blocks(*e);
         cursors_[t].first_block = blocks.data();
         cursors_[t].block_ub.reserve(blocks.size());
         for (const auto& m : blocks) {
-          double b = block_bound(m, terms[t], stats);
+          Score b = block_bound(m, terms[t], stats);
           cursors_[t].block_ub.push_back(b);
           ub = std::max(ub, b);
         }
@@ -205,157 +229,167 @@ class SegmentSearch {
     return true;
   }
 
-  double contribution(size_t t, std::uint32_t d) { return contribution(t, d, cursors_[t].cursor); }
-  double contribution(size_t t, std::uint32_t d, PostingCursor& c) {
-    double tf = term_tf(c.tf(), terms_[t].mask, stats_);
-    return bm25(tf, weighted_length(seg_.doc(d), stats_), terms_[t].idf * terms_[t].weight, stats_);
+  Score contribution(size_t t, std::uint32_t d) { return contribution(t, d, cursors_[t].cursor); }
+  Score contribution(size_t t, std::uint32_t d, PostingCursor& c) {
+    const auto& tf = c.tf();
+    return lexical::contribution(scorers_[t], tf[0], tf[1], tf[2], seg_.doc(d), stats_);
   }
 
-  // Sums per-term contributions in term order, so every path computes identical scores.
-  double total(const std::vector<double>& c) const {
-    double s = 0;
-    for (double x : c) s += x;
-    return s;
-  }
-
-  // MaxScore with block-max bounds; pushes into the shared heap.
+  // MaxScore (Turtle & Flood 1995) over windows of documents, in the manner of Lucene's
+  // MaxScoreBulkScorer: per window, each term's bound is the largest of its block bounds there
+  // (Ding & Suel 2011); terms whose bounds together cannot beat the threshold are
+  // non-essential. Essential terms are scored term-at-a-time into a window accumulator (tight
+  // loops over decoded blocks); each touched document then has its non-essential terms probed,
+  // largest bound first, until it is scored or cannot make the top k. Pushes into the shared
+  // heap.
   void run_pruned(std::priority_queue<Candidate, std::vector<Candidate>, WorseFirst>& heap,
                   size_t k, std::uint64_t& scored) {
-    const size_t n = terms_.size();
+    std::vector<size_t> live;
+    for (size_t t = 0; t < terms_.size(); ++t)
+      if (cursors_[t].present) live.push_back(t);
+    if (live.empty()) return;
+    // A starting threshold: the k-th best full score among the documents of the term with the
+    // largest bound. Those are real documents, so the final k-th score is at least this high,
+    // and pruning can start at once instead of after k arbitrary early documents.
+    Score seed = -1;
+    if (k > 0 && live.size() > 1 && !has_filters()) {
+      size_t lead = live[0];
+      for (size_t t : live)
+        if (cursors_[t].ub > cursors_[lead].ub) lead = t;
+      seed = seed_threshold(lead, k);
+    }
+    auto threshold = [&] { return std::max(seed, heap.size() < k ? Score{-1} : heap.top().score); };
+
+    const std::uint32_t ndocs = seg_.doc_count();
+    window_acc_.assign(kWindow, 0);
+    window_hit_.assign(kWindow / 64, 0);
+    std::vector<Score> wub(terms_.size(), 0);
     std::vector<size_t> order;
-    for (size_t t = 0; t < n; ++t)
-      if (cursors_[t].present) order.push_back(t);
-    std::sort(order.begin(), order.end(),
-              [&](size_t a, size_t b) { return cursors_[a].ub < cursors_[b].ub; });
-    std::vector<double> prefix(order.size());
-    double acc = 0;
-    for (size_t i = 0; i < order.size(); ++i) prefix[i] = acc += cursors_[order[i]].ub;
-    // A starting threshold: the k-th best full score among the documents of the most
-    // selective term. Those are real documents, so the final k-th score is at least this
-    // high, and pruning can start at once instead of after k arbitrary early documents.
-    double seed = -1.0;
-    if (k > 0 && order.size() > 1 && !has_filters()) seed = seed_threshold(order.back(), k);
-    auto threshold = [&] { return std::max(seed, heap.size() < k ? -1.0 : heap.top().score); };
-    auto first_essential = [&](double theta) {
-      size_t i = 0;
-      while (i < order.size() && prefix[i] <= theta) ++i;
-      return i;
-    };
-    double theta = threshold();
-    size_t ess = first_essential(theta);
-    std::vector<double> contrib(n, 0.0);
-    std::vector<size_t> touched;
-    bool have_range = false;
-    std::vector<double> range_term_bound(order.size(), 0.0);
-    double range_bound = 0;
-    std::uint32_t range_end = 0;
-    while (ess < order.size()) {
-      std::uint32_t d = kNoMoreDocs;
-      for (size_t i = ess; i < order.size(); ++i) d = std::min(d, cursors_[order[i]].cursor.doc());
-      if (d == kNoMoreDocs) break;
-      if (theta >= 0) {
-        // Block-max skip: if the blocks holding d cannot beat the threshold together, no
-        // document up to the end of the first of those blocks can (Ding & Suel 2011). The
-        // sum is the same for every d up to that end, so it is computed once per range.
-        if (!have_range || d > range_end) {
-          range_bound = 0;
-          range_end = kNoMoreDocs;
-          for (size_t i = 0; i < order.size(); ++i) {
-            auto [b, last] = cursors_[order[i]].bound_at(d);
-            range_term_bound[i] = b;
-            range_bound += b;
-            range_end = std::min(range_end, last);
-          }
-          have_range = true;
-        }
-        if (range_bound <= theta) {
-          if (range_end == kNoMoreDocs) break;
-          for (size_t i = ess; i < order.size(); ++i)
-            cursors_[order[i]].cursor.advance(range_end + 1);
-          have_range = false;
-          continue;
+    std::vector<Score> prefix;
+    std::uint32_t begin = 0;
+    while (begin < ndocs) {
+      // The window ends at the first block boundary of any live term, but spans at least
+      // kMinWindow documents (so that dense terms do not make windows tiny) and at most kWindow.
+      std::uint32_t end = ndocs;
+      Score total_bound = 0;
+      bool any = false;
+      for (size_t t : live) {
+        const BlockMeta* m = cursors_[t].cursor.block_for(begin);
+        if (m) {
+          end = std::min(end, m->last_doc + 1);
+          any = true;
         }
       }
-      for (size_t t : touched) contrib[t] = 0.0;
-      touched.clear();
-      double partial = 0;
-      for (size_t i = ess; i < order.size(); ++i) {
-        auto& tc = cursors_[order[i]];
-        if (tc.cursor.doc() == d) {
-          contrib[order[i]] = contribution(order[i], d);
-          touched.push_back(order[i]);
-          partial += contrib[order[i]];
-          tc.cursor.next();
-        }
+      if (!any) break;
+      end = std::max(end, std::min(ndocs, begin + kMinWindow));
+      end = std::min(end, begin + static_cast<std::uint32_t>(kWindow));
+      order.clear();
+      for (size_t t : live) {
+        wub[t] = cursors_[t].window_bound(begin, end);
+        if (wub[t] < 0) continue;
+        order.push_back(t);
+        total_bound += wub[t];
       }
-      bool rejected = false;
-      if (ess > 0) {
-        double remaining = prefix[ess - 1];
-        if (partial * kBoundSlack + remaining <= theta) continue;
-        // Block-max refinement of the non-essential bounds.
-        // (ess > 0 implies theta >= 0, so the range bounds above are those of d.)
-        double block_sum = 0;
-        for (size_t i = 0; i < ess; ++i) block_sum += range_term_bound[i];
-        if (partial * kBoundSlack + block_sum <= theta) continue;
-        for (size_t i = ess; i-- > 0;) {
-          auto& tc = cursors_[order[i]];
-          tc.cursor.advance(d);
-          if (tc.cursor.doc() == d) {
-            contrib[order[i]] = contribution(order[i], d);
-            touched.push_back(order[i]);
-            partial += contrib[order[i]];
-          }
-          remaining -= tc.ub;
-          if (partial * kBoundSlack + std::max(remaining, 0.0) <= theta) {
-            rejected = true;
-            break;
-          }
-        }
-      }
-      if (rejected || !passes(d)) continue;
-      ++scored;
-      Candidate c{total(contrib), index_, d};
-      if (heap.size() < k) {
-        heap.push(c);
-      } else if (better(c, heap.top())) {
-        heap.pop();
-        heap.push(c);
-      } else {
+      Score theta = threshold();
+      if (total_bound <= theta) {
+        begin = end;
         continue;
       }
-      double t2 = threshold();
-      if (t2 != theta) {
-        theta = t2;
-        ess = first_essential(theta);
+      std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return wub[a] < wub[b]; });
+      prefix.resize(order.size());
+      Score acc = 0;
+      for (size_t i = 0; i < order.size(); ++i) prefix[i] = acc += wub[order[i]];
+      size_t ess = 0;
+      while (ess < order.size() && prefix[ess] <= theta) ++ess;
+      const Score non_essential = ess > 0 ? prefix[ess - 1] : 0;
+
+      // Essential terms, term at a time.
+      for (size_t i = ess; i < order.size(); ++i) {
+        const size_t t = order[i];
+        PostingCursor& c = cursors_[t].cursor;
+        c.advance(begin);
+        const TermScorer& ts = scorers_[t];
+        c.for_each_before(
+            end, [&](std::uint32_t d, std::uint32_t tf0, std::uint32_t tf1, std::uint32_t tf2) {
+              const std::uint32_t j = d - begin;
+              window_acc_[j] += lexical::contribution(ts, tf0, tf1, tf2, seg_.doc(d), stats_);
+              window_hit_[j >> 6] |= std::uint64_t{1} << (j & 63);
+            });
       }
+      // Candidates in document order.
+      const size_t words = (end - begin + 63) / 64;
+      for (size_t w = 0; w < words; ++w) {
+        std::uint64_t bits = window_hit_[w];
+        window_hit_[w] = 0;
+        while (bits) {
+          const std::uint32_t j = static_cast<std::uint32_t>(w * 64) +
+                                  static_cast<std::uint32_t>(__builtin_ctzll(bits));
+          bits &= bits - 1;
+          Score s = window_acc_[j];
+          window_acc_[j] = 0;
+          if (s + non_essential <= theta) continue;
+          const std::uint32_t d = begin + j;
+          Score remaining = non_essential;
+          bool rejected = false;
+          for (size_t i = ess; i-- > 0;) {
+            const size_t t = order[i];
+            PostingCursor& c = cursors_[t].cursor;
+            c.advance(d);
+            if (c.doc() == d) s += contribution(t, d);
+            remaining -= wub[t];
+            if (s + remaining <= theta) {
+              rejected = true;
+              break;
+            }
+          }
+          if (rejected || !passes(d)) continue;
+          ++scored;
+          Candidate cand{s, index_, d};
+          if (heap.size() < k) {
+            heap.push(cand);
+          } else if (better(cand, heap.top())) {
+            heap.pop();
+            heap.push(cand);
+          } else {
+            continue;
+          }
+          theta = threshold();
+        }
+      }
+      begin = end;
     }
   }
 
   // Every document with any scored term (or, with none, every document passing the
   // filters) is scored. Used for date sorting and as the reference for tests.
   void run_exhaustive(std::vector<Candidate>& out, std::uint64_t& scored) {
-    const size_t n = terms_.size();
-    std::map<std::uint32_t, std::vector<double>> scores;
     bool any_term = false;
-    for (size_t t = 0; t < n; ++t) {
+    std::vector<Score> scores;
+    std::vector<std::uint32_t> touched;
+    for (size_t t = 0; t < terms_.size(); ++t) {
       if (!cursors_[t].present) continue;
+      if (!any_term) scores.assign(seg_.doc_count(), -1);
       any_term = true;
       for (auto& c = cursors_[t].cursor; c.doc() != kNoMoreDocs; c.next()) {
-        auto& v = scores[c.doc()];
-        if (v.empty()) v.assign(n, 0.0);
-        v[t] = contribution(t, c.doc());
+        Score& s = scores[c.doc()];
+        if (s < 0) {
+          s = 0;
+          touched.push_back(c.doc());
+        }
+        s += contribution(t, c.doc());
       }
     }
     if (!any_term && !has_scored_terms()) {
       for (std::uint32_t d = 0; d < seg_.doc_count(); ++d)
-        if (passes(d)) out.push_back({0.0, index_, d});
+        if (passes(d)) out.push_back({0, index_, d});
       scored += out.size();
       return;
     }
-    for (auto& [d, v] : scores) {
+    std::sort(touched.begin(), touched.end());
+    for (std::uint32_t d : touched) {
       if (!passes(d)) continue;
       ++scored;
-      out.push_back({total(v), index_, d});
+      out.push_back({scores[d], index_, d});
     }
   }
 
@@ -367,42 +401,41 @@ class SegmentSearch {
   }
 
   // See run_pruned. Uses its own cursors; scores are computed exactly as in the main pass.
-  double seed_threshold(size_t lead, size_t k) {
+  Score seed_threshold(size_t lead, size_t k) {
     const size_t n = terms_.size();
     std::vector<PostingCursor> cs(n);
     for (size_t t = 0; t < n; ++t)
       if (cursors_[t].present) cs[t] = PostingCursor(seg_, *cursors_[t].entry);
-    if (cs[lead].df() < k) return -1.0;
-    std::vector<double> scores;
-    std::vector<double> c(n);
+    if (cs[lead].df() < k) return -1;
+    std::vector<Score> scores;
     size_t budget = 4096;  // bounded work: a seed only needs to be good, not best
     for (PostingCursor& lc = cs[lead]; lc.doc() != kNoMoreDocs && budget > 0; lc.next(), --budget) {
       std::uint32_t d = lc.doc();
       if (view_.is_deleted(d)) continue;
+      Score s = 0;
       for (size_t t = 0; t < n; ++t) {
-        c[t] = 0.0;
         if (!cursors_[t].present) continue;
         cs[t].advance(d);
-        if (cs[t].doc() == d) c[t] = contribution(t, d, cs[t]);
+        if (cs[t].doc() == d) s += contribution(t, d, cs[t]);
       }
-      scores.push_back(total(c));
+      scores.push_back(s);
     }
-    if (scores.size() < k) return -1.0;
+    if (scores.size() < k) return -1;
     std::nth_element(scores.begin(), scores.begin() + static_cast<long>(k - 1), scores.end(),
-                     std::greater<double>());
-    // Slightly below, so that a document tying the seed exactly is still examined.
-    return scores[k - 1] * (1.0 - 1e-9);
+                     std::greater<Score>());
+    // One unit below, so that a document tying the seed exactly is still examined.
+    return scores[k - 1] - 1;
   }
 
   // The score of one document (for hits pinned by an exact match).
-  double score_doc(std::uint32_t d) {
-    std::vector<double> c(terms_.size(), 0.0);
+  Score score_doc(std::uint32_t d) {
+    Score s = 0;
     for (size_t t = 0; t < terms_.size(); ++t) {
       if (!cursors_[t].present) continue;
       cursors_[t].cursor.advance(d);
-      if (cursors_[t].cursor.doc() == d) c[t] = contribution(t, d);
+      if (cursors_[t].cursor.doc() == d) s += contribution(t, d);
     }
-    return total(c);
+    return s;
   }
 
  private:
@@ -422,6 +455,12 @@ class SegmentSearch {
   const std::vector<ScoredTerm>& terms_;
   const Stats& stats_;
   std::vector<TermCursor> cursors_;
+  std::vector<TermScorer> scorers_;
+  // run_pruned's window accumulator and its bitmap of touched documents.
+  static constexpr size_t kWindow = 4096;
+  static constexpr std::uint32_t kMinWindow = 512;
+  std::vector<Score> window_acc_;
+  std::vector<std::uint64_t> window_hit_;
   std::vector<PhraseCheck> required_, excluded_;
   std::vector<PostingCursor> categories_;
   std::vector<std::uint32_t> id_docs_;
@@ -479,6 +518,8 @@ SearchResponse search(const IndexSnapshot& snap, const Query& query, const Searc
            static_cast<double>(std::max<std::uint64_t>(snap.total_docs, 1));
   }
   stats.avg_len = std::max(avg, 1e-9);
+  stats.norm0 = stats.k1 * (1.0 - stats.b);
+  stats.norm1 = stats.k1 * stats.b / stats.avg_len;
 
   // Exact matches first: the arXiv id typed as the whole query, then exact titles.
   std::vector<Hit> pinned;
@@ -538,7 +579,7 @@ SearchResponse search(const IndexSnapshot& snap, const Query& query, const Searc
   // Give pinned hits their real scores.
   for (auto& p : pinned) {
     SegmentSearch ss(snap.segments[p.segment], p.segment, q, terms, stats);
-    p.score = ss.score_doc(p.doc);
+    p.score = from_score(ss.score_doc(p.doc));
   }
   std::vector<Hit> all = pinned;
   for (const auto& c : ranked) {
@@ -546,8 +587,8 @@ SearchResponse search(const IndexSnapshot& snap, const Query& query, const Searc
     for (const auto& p : pinned) is_pinned |= p.segment == c.segment && p.doc == c.doc;
     if (is_pinned) continue;
     const Segment& seg = *snap.segments[c.segment].segment;
-    all.push_back(
-        {std::string(seg.doc_id(c.doc)), c.score, c.segment, c.doc, seg.doc(c.doc).day, false});
+    all.push_back({std::string(seg.doc_id(c.doc)), from_score(c.score), c.segment, c.doc,
+                   seg.doc(c.doc).day, false});
   }
   for (size_t i = opt.offset; i < all.size() && resp.hits.size() < opt.k; ++i)
     resp.hits.push_back(std::move(all[i]));

@@ -97,6 +97,26 @@ class PostingCursor {
   // Positions of the current document in field f (sorted).
   std::span<const std::uint32_t> positions(int field);
 
+  // Bulk iteration: calls fn(doc, tf_title, tf_abstract, tf_authors) for every posting from
+  // the current one up to (excluding) `end`, then rests on the first posting >= end.
+  template <typename Fn>
+  void for_each_before(std::uint32_t end, Fn&& fn) {
+    while (doc_ < end) {
+      if (!tfs_decoded_) decode_tfs();
+      size_t i = index_;
+      while (i < count_ && docs_[i] < end) {
+        fn(docs_[i], tfs_[0][i], tfs_[1][i], tfs_[2][i]);
+        ++i;
+      }
+      if (i < count_) {
+        index_ = i;
+        doc_ = docs_[i];
+        return;
+      }
+      load_block(block_ + 1);
+    }
+  }
+
   // Block-max support: the block that would hold `target` (without decoding it), or null
   // past the end. Stays valid until the cursor moves past that block.
   const BlockMeta* block_for(std::uint32_t target);
