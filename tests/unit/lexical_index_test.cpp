@@ -553,6 +553,74 @@ TEST_F(SegmentTest, PostingsMatchBruteForce) {
   check_advance(*seg, model, rng);
 }
 
+// Bulk iteration visits exactly the postings before each window end, with their tfs, and
+// leaves the cursor where advance() would, also when windows start past skipped postings.
+TEST_F(SegmentTest, ForEachBeforeMatchesTheModel) {
+  std::mt19937_64 rng(5);
+  auto docs = make_docs(700, 2);
+  auto model = make_model(docs, analyzer_);
+  auto seg = build_segment(docs, dir_ / "a.seg", analyzer_);
+  ASSERT_NE(seg, nullptr);
+  for (const auto& [term, postings] : model.terms) {
+    SCOPED_TRACE(::testing::Message() << "term '" << term << "'");
+    const TermEntry* e = seg->find(term);
+    ASSERT_NE(e, nullptr);
+    PostingCursor c(*seg, *e);
+    std::uint32_t begin = 0;
+    while (begin < seg->doc_count()) {
+      const std::uint32_t end = begin + 1 + static_cast<std::uint32_t>(rng() % 300);
+      if (rng() % 4 == 0) {  // a skipped window
+        begin = end;
+        continue;
+      }
+      c.advance(begin);
+      std::vector<std::uint32_t> seen;
+      c.for_each_before(
+          end, [&](std::uint32_t d, std::uint32_t t0, std::uint32_t t1, std::uint32_t t2) {
+            seen.push_back(d);
+            ASSERT_TRUE(postings.count(d)) << d;
+            EXPECT_EQ((std::array<std::uint32_t, 3>{t0, t1, t2}), expected_tf(postings.at(d))) << d;
+          });
+      std::vector<std::uint32_t> want;
+      for (auto it = postings.lower_bound(begin); it != postings.end() && it->first < end; ++it)
+        want.push_back(it->first);
+      ASSERT_EQ(seen, want) << "window [" << begin << ", " << end << ")";
+      auto next = postings.lower_bound(end);
+      ASSERT_EQ(c.doc(), next == postings.end() ? kNoMoreDocs : next->first);
+      if (c.doc() != kNoMoreDocs) {
+        EXPECT_EQ(c.tf(), expected_tf(next->second));
+      }
+      begin = end;
+    }
+  }
+}
+
+// Length normalisers are c0 + c1 * weighted length per document, cached per parameter set.
+TEST_F(SegmentTest, NormsFollowTheFormulaAndAreCachedPerParameters) {
+  auto docs = make_docs(300, 1);
+  auto seg = build_segment(docs, dir_ / "a.seg", analyzer_);
+  ASSERT_NE(seg, nullptr);
+  Segment::NormParams p{0.25, 0.01, {2.0, 1.0, 0.5}};
+  auto n = seg->norms(p);
+  ASSERT_EQ(n->size(), seg->doc_count());
+  for (std::uint32_t d = 0; d < seg->doc_count(); ++d) {
+    const auto& l = seg->doc(d).length;
+    EXPECT_DOUBLE_EQ((*n)[d], 0.25 + 0.01 * (2.0 * l[0] + 1.0 * l[1] + 0.5 * l[2])) << d;
+  }
+  EXPECT_EQ(seg->norms(p), n);  // the same parameters share one array
+  Segment::NormParams q = p;
+  q.w[2] = 1.0;
+  auto m = seg->norms(q);
+  EXPECT_NE(m, n);
+  EXPECT_NE(*m, *n);
+  EXPECT_EQ(seg->norms(p), n);
+  // Older parameter sets are dropped after a few others; asking again recomputes them.
+  for (int i = 0; i < 8; ++i) seg->norms({0.25, 0.01 * (i + 2), {1.0, 1.0, 1.0}});
+  auto again = seg->norms(p);
+  EXPECT_NE(again, n);
+  EXPECT_EQ(*again, *n);
+}
+
 TEST_F(SegmentTest, AuthorNamesAreEightPositionsApart) {
   IndexDoc d;
   d.id = "x";

@@ -42,19 +42,16 @@ struct TermScorer {
 struct Stats {
   double k1, b;
   std::array<double, 3> w;
-  double avg_len;       // weighted
-  double norm0, norm1;  // norm(d) = norm0 + norm1 * weighted length
+  double avg_len;  // weighted
+  // norm(d) = k1 (1 - b + b len~(d) / avglen~) = norm.c0 + norm.c1 * len~(d)
+  Segment::NormParams norm;
 };
 
-double norm_of(const DocEntry& e, const Stats& s) {
-  return s.norm0 + s.norm1 * (s.w[0] * e.length[0] + s.w[1] * e.length[1] + s.w[2] * e.length[2]);
-}
-
 Score contribution(const TermScorer& t, std::uint32_t tf0, std::uint32_t tf1, std::uint32_t tf2,
-                   const DocEntry& e, const Stats& s) {
+                   double norm) {
   double tf = t.wf[0] * tf0 + t.wf[1] * tf1 + t.wf[2] * tf2;
   if (tf <= 0) return 0;
-  return to_score(t.a * tf / (tf + norm_of(e, s)));
+  return to_score(t.a * tf / (tf + norm));
 }
 
 // Per-segment state of one scored term.
@@ -89,7 +86,7 @@ Score block_bound(const BlockMeta& m, const ScoredTerm& t, const Stats& s) {
     len += s.w[f] * length_from_code(m.min_length[f]);
   }
   if (tf <= 0) return 0;
-  double norm = s.norm0 + s.norm1 * len;
+  double norm = s.norm.c0 + s.norm.c1 * len;
   return to_bound(t.idf * t.weight * (s.k1 + 1.0) * tf / (tf + norm));
 }
 
@@ -154,6 +151,10 @@ class SegmentSearch {
       : view_(view), seg_(*view.segment), index_(index), q_(q), terms_(terms), stats_(stats) {
     cursors_.resize(terms.size());
     scorers_.resize(terms.size());
+    if (!terms.empty()) {
+      norms_ = seg_.norms(stats.norm);
+      norm_ = norms_->data();
+    }
     for (size_t t = 0; t < terms.size(); ++t) {
       for (int f = 0; f < 3; ++f)
         scorers_[t].wf[f] = (terms[t].mask & (1u << f)) ? stats.w[f] : 0.0;
@@ -232,7 +233,7 @@ class SegmentSearch {
   Score contribution(size_t t, std::uint32_t d) { return contribution(t, d, cursors_[t].cursor); }
   Score contribution(size_t t, std::uint32_t d, PostingCursor& c) {
     const auto& tf = c.tf();
-    return lexical::contribution(scorers_[t], tf[0], tf[1], tf[2], seg_.doc(d), stats_);
+    return lexical::contribution(scorers_[t], tf[0], tf[1], tf[2], norm_[d]);
   }
 
   // MaxScore (Turtle & Flood 1995) over windows of documents, in the manner of Lucene's
@@ -301,7 +302,34 @@ class SegmentSearch {
       for (size_t i = 0; i < order.size(); ++i) prefix[i] = acc += wub[order[i]];
       size_t ess = 0;
       while (ess < order.size() && prefix[ess] <= theta) ++ess;
-      const Score non_essential = ess > 0 ? prefix[ess - 1] : 0;
+
+      // Completes the score of d from the terms order[0, upto), largest bound first, while
+      // it can still beat the threshold, and offers it to the heap; `s` is what the other
+      // terms gave.
+      auto finish = [&](std::uint32_t d, Score s, size_t upto) {
+        Score remaining = upto > 0 ? prefix[upto - 1] : 0;
+        if (s + remaining <= theta) return;
+        for (size_t i = upto; i-- > 0;) {
+          const size_t t = order[i];
+          PostingCursor& c = cursors_[t].cursor;
+          c.advance(d);
+          if (c.doc() == d) s += contribution(t, d);
+          remaining -= wub[t];
+          if (s + remaining <= theta) return;
+        }
+        if (!passes(d)) return;
+        ++scored;
+        Candidate cand{s, index_, d};
+        if (heap.size() < k) {
+          heap.push(cand);
+        } else if (better(cand, heap.top())) {
+          heap.pop();
+          heap.push(cand);
+        } else {
+          return;
+        }
+        theta = threshold();
+      };
 
       // Essential terms, term at a time.
       for (size_t i = ess; i < order.size(); ++i) {
@@ -312,11 +340,11 @@ class SegmentSearch {
         c.for_each_before(
             end, [&](std::uint32_t d, std::uint32_t tf0, std::uint32_t tf1, std::uint32_t tf2) {
               const std::uint32_t j = d - begin;
-              window_acc_[j] += lexical::contribution(ts, tf0, tf1, tf2, seg_.doc(d), stats_);
+              window_acc_[j] += lexical::contribution(ts, tf0, tf1, tf2, norm_[d]);
               window_hit_[j >> 6] |= std::uint64_t{1} << (j & 63);
             });
       }
-      // Candidates in document order.
+      // Then the touched documents in document order.
       const size_t words = (end - begin + 63) / 64;
       for (size_t w = 0; w < words; ++w) {
         std::uint64_t bits = window_hit_[w];
@@ -325,35 +353,9 @@ class SegmentSearch {
           const std::uint32_t j = static_cast<std::uint32_t>(w * 64) +
                                   static_cast<std::uint32_t>(__builtin_ctzll(bits));
           bits &= bits - 1;
-          Score s = window_acc_[j];
+          const Score s = window_acc_[j];
           window_acc_[j] = 0;
-          if (s + non_essential <= theta) continue;
-          const std::uint32_t d = begin + j;
-          Score remaining = non_essential;
-          bool rejected = false;
-          for (size_t i = ess; i-- > 0;) {
-            const size_t t = order[i];
-            PostingCursor& c = cursors_[t].cursor;
-            c.advance(d);
-            if (c.doc() == d) s += contribution(t, d);
-            remaining -= wub[t];
-            if (s + remaining <= theta) {
-              rejected = true;
-              break;
-            }
-          }
-          if (rejected || !passes(d)) continue;
-          ++scored;
-          Candidate cand{s, index_, d};
-          if (heap.size() < k) {
-            heap.push(cand);
-          } else if (better(cand, heap.top())) {
-            heap.pop();
-            heap.push(cand);
-          } else {
-            continue;
-          }
-          theta = threshold();
+          finish(begin + j, s, ess);
         }
       }
       begin = end;
@@ -456,6 +458,8 @@ class SegmentSearch {
   const Stats& stats_;
   std::vector<TermCursor> cursors_;
   std::vector<TermScorer> scorers_;
+  std::shared_ptr<const std::vector<double>> norms_;  // per document (Segment::norms)
+  const double* norm_ = nullptr;
   // run_pruned's window accumulator and its bitmap of touched documents.
   static constexpr size_t kWindow = 4096;
   static constexpr std::uint32_t kMinWindow = 512;
@@ -518,8 +522,9 @@ SearchResponse search(const IndexSnapshot& snap, const Query& query, const Searc
            static_cast<double>(std::max<std::uint64_t>(snap.total_docs, 1));
   }
   stats.avg_len = std::max(avg, 1e-9);
-  stats.norm0 = stats.k1 * (1.0 - stats.b);
-  stats.norm1 = stats.k1 * stats.b / stats.avg_len;
+  stats.norm.c0 = stats.k1 * (1.0 - stats.b);
+  stats.norm.c1 = stats.k1 * stats.b / stats.avg_len;
+  stats.norm.w = stats.w;
 
   // Exact matches first: the arXiv id typed as the whole query, then exact titles.
   std::vector<Hit> pinned;

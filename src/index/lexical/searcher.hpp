@@ -7,9 +7,11 @@
 //   tf~ = sum_f w_f tf_f,  len~ = sum_f w_f len_f,
 //   score = sum_t qw_t * idf_t * tf~ (k1 + 1) / (tf~ + k1 (1 - b + b len~ / avglen~)),
 //   idf_t = ln(1 + (N - df_t + 0.5) / (df_t + 0.5)).
-// Top-k uses MaxScore (Turtle & Flood 1995) with block-max bounds (Ding & Suel 2011): it skips
-// documents that provably cannot enter the top k and returns exactly the exhaustive top k
-// (ties broken by segment then document order); a property test checks this.
+// Top-k uses MaxScore (Turtle & Flood 1995) over windows of documents with block-max bounds
+// (Ding & Suel 2011), essential terms accumulated term-at-a-time per window as in Lucene's
+// MaxScoreBulkScorer: it skips documents that provably cannot enter the top k and returns
+// exactly the exhaustive top k (ties broken by segment then document order); a property test
+// checks this. Scores are summed in fixed point so that every evaluation order agrees exactly.
 
 #include <array>
 #include <cstdint>

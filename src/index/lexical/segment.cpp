@@ -109,6 +109,26 @@ std::span<const std::uint32_t> Segment::docs_with_title(std::uint64_t hash) cons
   return {title_docs_ + (lo - title_hashes_), static_cast<size_t>(hi - lo)};
 }
 
+std::shared_ptr<const std::vector<double>> Segment::norms(const NormParams& p) const {
+  std::lock_guard<std::mutex> lock(norms_mu_);
+  for (auto it = norms_.begin(); it != norms_.end(); ++it) {
+    if (it->first == p) {
+      auto found = it->second;
+      if (it != norms_.begin()) std::rotate(norms_.begin(), it, it + 1);  // most recent first
+      return found;
+    }
+  }
+  auto v = std::make_shared<std::vector<double>>(doc_count());
+  for (std::uint32_t d = 0; d < doc_count(); ++d) {
+    const DocEntry& e = docs_[d];
+    (*v)[d] = (p.c0 + p.c1 * (p.w[0] * e.length[0] + p.w[1] * e.length[1] + p.w[2] * e.length[2]));
+  }
+  constexpr size_t kKeep = 4;
+  norms_.insert(norms_.begin(), {p, v});
+  if (norms_.size() > kKeep) norms_.pop_back();
+  return v;
+}
+
 Segment::~Segment() {
   if (map_) ::munmap(map_, map_size_);
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -59,10 +60,23 @@ class Segment {
   const std::uint8_t* positions_end() const { return positions_end_; }
   const std::uint8_t* postings_end() const { return postings_ + header_->postings_size; }
   std::uint64_t file_size() const { return header_->file_size; }
+
+  // Per-document length normalisers for BM25F, norm(d) = c0 + c1 * sum_f w_f length_f(d),
+  // one double per document (compact, so that scoring reads 4 bytes per posting instead of a
+  // 20-byte document entry). Computed on first use per parameter set; the last few sets are
+  // cached. Thread-safe.
+  struct NormParams {
+    double c0 = 0, c1 = 0;
+    std::array<double, 3> w{};
+    bool operator==(const NormParams&) const = default;
+  };
+  std::shared_ptr<const std::vector<double>> norms(const NormParams& p) const;
   const std::filesystem::path& path() const { return path_; }
 
  private:
   Segment() = default;
+  mutable std::mutex norms_mu_;
+  mutable std::vector<std::pair<NormParams, std::shared_ptr<const std::vector<double>>>> norms_;
   std::filesystem::path path_;
   void* map_ = nullptr;
   size_t map_size_ = 0;
