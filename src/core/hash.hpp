@@ -7,8 +7,10 @@
 
 namespace pb {
 
-inline std::uint64_t fnv1a64(std::string_view s) {
-  std::uint64_t h = 1469598103934665603ull;
+inline constexpr std::uint64_t kFnv1a64Offset = 1469598103934665603ull;
+
+// Pass the previous result as `h` to hash data given in pieces.
+inline std::uint64_t fnv1a64(std::string_view s, std::uint64_t h = kFnv1a64Offset) {
   for (unsigned char c : s) {
     h ^= c;
     h *= 1099511628211ull;

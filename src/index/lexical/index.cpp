@@ -11,38 +11,12 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/files.hpp"
+
 namespace pb::lexical {
 namespace {
 
 constexpr const char* kManifest = "MANIFEST";
-
-Status fsync_path(const std::filesystem::path& p, bool directory) {
-  int fd = ::open(p.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
-  if (fd < 0) return Error::io(fmt::format("opening {}: {}", p.string(), std::strerror(errno)));
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return Error::io(fmt::format("syncing {}: {}", p.string(), std::strerror(errno)));
-  return ok_status();
-}
-
-Status write_file_durably(const std::filesystem::path& path, std::string_view content) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Error::io(fmt::format("creating {}: {}", path.string(), std::strerror(errno)));
-  size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      ::close(fd);
-      return Error::io(fmt::format("writing {}: {}", path.string(), std::strerror(errno)));
-    }
-    done += static_cast<size_t>(n);
-  }
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return Error::io(fmt::format("syncing {}: {}", path.string(), std::strerror(errno)));
-  return ok_status();
-}
 
 std::string deletes_name(const std::filesystem::path& seg, std::uint64_t generation) {
   return fmt::format("{}.g{}.del", seg.stem().string(), generation);
