@@ -412,6 +412,8 @@ int cmd_index(const Globals& g, bool rebuild, bool merge_all) {
   return refresh(g, **store, rebuild, merge_all);
 }
 
+int print_results(const engine::SearchResults& res, size_t offset, bool json);
+
 int cmd_search(const Globals& g, const std::string& query, size_t k, size_t offset,
                const std::string& sort, bool json, bool prf) {
   auto store = open_store(g);
@@ -440,9 +442,29 @@ int cmd_search(const Globals& g, const std::string& query, size_t k, size_t offs
   auto snap = (*index)->snapshot();
   auto res = engine::search(**store, *snap, req, analyzer);
   if (!res.ok()) return fail(res.error());
+  return print_results(*res, offset, json);
+}
+
+int cmd_similar(const Globals& g, const std::string& id, size_t k, bool json) {
+  auto store = open_store(g);
+  if (!store.ok()) return fail(store.error());
+  auto index = lexical::LexicalIndex::open(lexical_dir(g));
+  if (!index.ok()) {
+    fmt::print(stderr, "paperboy: {} (run `paperboy index --rebuild`)\n", index.error().message());
+    return exit_for(index.error());
+  }
+  text::Analyzer analyzer;
+  auto snap = (*index)->snapshot();
+  auto res = engine::similar(**store, *snap, id, k, analyzer);
+  if (!res.ok()) return fail(res.error());
+  return print_results(*res, 0, json);
+}
+
+// Prints results as a ranked list (or a JSON array), numbering from offset + 1.
+int print_results(const engine::SearchResults& res, size_t offset, bool json) {
   if (json) {
     nlohmann::ordered_json arr = nlohmann::ordered_json::array();
-    for (const auto& it : res->items) {
+    for (const auto& it : res.items) {
       nlohmann::ordered_json j;
       j["id"] = it.paper.id;
       j["score"] = it.score;
@@ -458,13 +480,13 @@ int cmd_search(const Globals& g, const std::string& query, size_t k, size_t offs
     fmt::print("{}\n", arr.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
     return kOk;
   }
-  for (const auto& n : res->notes) fmt::print(stderr, "note: {}\n", n);
-  if (res->items.empty()) {
+  for (const auto& n : res.notes) fmt::print(stderr, "note: {}\n", n);
+  if (res.items.empty()) {
     fmt::print("no results\n");
     return kOk;
   }
   size_t rank = offset;
-  for (const auto& it : res->items) {
+  for (const auto& it : res.items) {
     std::string date =
         !it.paper.announced.empty() ? it.paper.announced : dates::day_of(it.paper.submitted);
     std::string first = it.paper.authors.empty() ? "" : it.paper.authors[0];
@@ -653,6 +675,18 @@ int run(int argc, char** argv) {
   bool search_prf = false;
   search->add_flag("--prf", search_prf, "Expand the query from the top results (RM3)");
 
+  std::string similar_id;
+  size_t similar_k = 10;
+  bool similar_json = false;
+  auto* similar = app.add_subcommand(
+      "similar",
+      "Papers like a given paper (its strongest terms as a query); never the paper itself");
+  similar->add_option("id", similar_id, "arXiv id of the paper")->required();
+  similar->add_option("-k,--limit", similar_k, "Number of results")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  similar->add_flag("--json", similar_json, "Print a JSON array of results");
+
   EvalArgs ea;
   auto* evalc = app.add_subcommand("eval", "Evaluate retrieval quality");
   auto* beir = evalc->add_subcommand(
@@ -687,6 +721,7 @@ int run(int argc, char** argv) {
   }
   if (*index) return cmd_index(g, rebuild, merge_all);
   if (*search) return cmd_search(g, query, k, offset, sort, search_json, search_prf);
+  if (*similar) return cmd_similar(g, similar_id, similar_k, similar_json);
   if (*beir) return cmd_eval_beir(g, ea);
   if (*harvest) return cmd_harvest(g, h);
   if (*exp) return cmd_export(g, export_format, export_out);

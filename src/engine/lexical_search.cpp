@@ -68,6 +68,25 @@ Result<RefreshSummary> refresh_index(Store& store, lexical::LexicalIndex& index,
   return summary;
 }
 
+Result<SearchResults> hydrate(Store& store, const lexical::SearchResponse& resp, bool snippets,
+                              text::Analyzer& analyzer) {
+  SearchResults out;
+  for (const auto& h : resp.hits) {
+    PB_ASSIGN_OR_RETURN(auto paper, store.get(h.id));
+    if (!paper) continue;  // removed from the store after indexing
+    SearchItem item;
+    item.paper = std::move(*paper);
+    item.title_text = text::tex_to_text(item.paper.title);
+    item.score = h.score;
+    item.exact = h.exact;
+    if (snippets)
+      item.snippet = lexical::make_snippet(text::tex_to_text(item.paper.abstract), resp.terms,
+                                           resp.term_weights, analyzer);
+    out.items.push_back(std::move(item));
+  }
+  return out;
+}
+
 Result<SearchResults> search(Store& store, const lexical::IndexSnapshot& snapshot,
                              const SearchRequest& request, text::Analyzer& analyzer) {
   lexical::Query q = lexical::parse_query(request.query, analyzer);
@@ -94,21 +113,8 @@ Result<SearchResults> search(Store& store, const lexical::IndexSnapshot& snapsho
   } else {
     resp = lexical::search(snapshot, q, opt, analyzer);
   }
-  SearchResults out;
+  PB_ASSIGN_OR_RETURN(SearchResults out, hydrate(store, resp, request.snippets, analyzer));
   out.notes = q.notes;
-  for (const auto& h : resp.hits) {
-    PB_ASSIGN_OR_RETURN(auto paper, store.get(h.id));
-    if (!paper) continue;  // removed from the store after indexing
-    SearchItem item;
-    item.paper = std::move(*paper);
-    item.title_text = text::tex_to_text(item.paper.title);
-    item.score = h.score;
-    item.exact = h.exact;
-    if (request.snippets)
-      item.snippet = lexical::make_snippet(text::tex_to_text(item.paper.abstract), resp.terms,
-                                           resp.term_weights, analyzer);
-    out.items.push_back(std::move(item));
-  }
   return out;
 }
 

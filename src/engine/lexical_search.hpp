@@ -68,4 +68,16 @@ lexical::Bm25Params default_bm25();
 Result<SearchResults> search(Store& store, const lexical::IndexSnapshot& snapshot,
                              const SearchRequest& request, text::Analyzer& analyzer);
 
+// Loads the papers of `resp`'s hits from the store (skipping any removed since indexing) and
+// makes their snippets.
+Result<SearchResults> hydrate(Store& store, const lexical::SearchResponse& resp, bool snippets,
+                              text::Analyzer& analyzer);
+
+// Papers like the paper `id` ("more like this"): its strongest terms — tf-idf over its title
+// (counted twice) and abstract, at most kSimilarTerms — as a weighted BM25F query. The paper
+// itself is never returned. NotFound when the store does not have `id`.
+inline constexpr size_t kSimilarTerms = 25;
+Result<SearchResults> similar(Store& store, const lexical::IndexSnapshot& snapshot,
+                              const std::string& id, size_t k, text::Analyzer& analyzer);
+
 }  // namespace pb::engine

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "../test_support.hpp"
@@ -96,6 +97,38 @@ TEST_F(SearchCli, MalformedQueriesNeverFail) {
   auto plain = run({"--data", data(), "search", "transformer"});
   EXPECT_EQ(plain.exit_code, 0);
   EXPECT_NE(plain.out.find("1706.03762"), std::string::npos) << plain.out;
+}
+
+// More like this: a paper's neighbours share its topic, and the paper itself never appears.
+TEST_F(SearchCli, SimilarPapers) {
+  auto similar = [&](const std::string& id, const std::string& k) {
+    auto r = run({"--data", data(), "similar", id, "-k", k, "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    EXPECT_TRUE(j.is_array()) << r.out;
+    return j;
+  };
+  // Latent diffusion's nearest papers include DDPM and score-based SDEs (also diffusion).
+  auto j = similar("2112.10752", "3");
+  ASSERT_EQ(j.size(), 3u);
+  std::set<std::string> ids;
+  for (const auto& h : j) ids.insert(h["id"]);
+  EXPECT_TRUE(ids.count("2006.11239")) << j.dump();
+  EXPECT_TRUE(ids.count("2011.13456")) << j.dump();
+  // Never the paper itself (also typed with a version), over every demo paper.
+  auto all = search_json({"after:1900", "--sort", "date", "-k", "100"});
+  ASSERT_GE(all.size(), 50u);
+  for (const auto& p : all) {
+    const std::string id = p["id"];
+    for (const auto& h : similar(id + "v1", "5")) EXPECT_NE(h["id"], id);
+  }
+  // A plain listing; an unknown paper is "not found" (exit 6).
+  auto text = run({"--data", data(), "similar", "2112.10752", "-k", "2"});
+  EXPECT_EQ(text.exit_code, 0);
+  EXPECT_NE(text.out.find("  1. 2006.11239"), std::string::npos) << text.out;
+  auto missing = run({"--data", data(), "similar", "2501.99999"});
+  EXPECT_EQ(missing.exit_code, 6) << missing.err;
+  EXPECT_NE(missing.err.find("no paper 2501.99999"), std::string::npos) << missing.err;
 }
 
 TEST_F(SearchCli, KilledIndexerLeavesTheLastGoodIndexReadable) {
