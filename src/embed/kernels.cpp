@@ -39,6 +39,18 @@ void gemm_nn(int m, int n, int k, const float* a, int lda, const float* b, int l
 // ---------------------------------------------------------------------------------------------
 // int8
 
+namespace {
+
+// Rounds to the nearest int8 in [-127, 127]; NaN (from a damaged model) becomes -127 instead of
+// an undefined conversion.
+inline std::int8_t quantize(float v) {
+  v = v > -127.0f ? v : -127.0f;
+  v = v < 127.0f ? v : 127.0f;
+  return static_cast<std::int8_t>(static_cast<int>(v + (v >= 0 ? 0.5f : -0.5f)));
+}
+
+}  // namespace
+
 QuantizedLinear quantize_linear(const float* w, int n, int k, const float* bias) {
   QuantizedLinear q;
   q.n = n;
@@ -60,7 +72,7 @@ QuantizedLinear quantize_linear(const float* w, int n, int k, const float* bias)
     std::int32_t sum = 0;
     const int block = o / 16, lane = o % 16;
     for (int i = 0; i < k; ++i) {
-      auto v = static_cast<std::int8_t>(std::clamp(std::lround(row[i] / scale), -127L, 127L));
+      std::int8_t v = quantize(row[i] / scale);
       sum += v;
       q.packed[(static_cast<std::size_t>(block) * kq + i / 4) * 64 + lane * 4 + i % 4] = v;
     }
@@ -85,10 +97,7 @@ void quantize_rows(const float* x, int m, int k, int ldx, int k_pad, Int8Scratch
     s.row_scale[r] = scale;
     std::uint8_t* out = s.a.data() + static_cast<std::size_t>(r) * k_pad;
     for (int i = 0; i < k; ++i) {
-      float v = row[i] * inv;
-      int iv = static_cast<int>(v + (v >= 0 ? 0.5f : -0.5f));
-      iv = std::clamp(iv, -127, 127);
-      out[i] = static_cast<std::uint8_t>(iv + 128);
+      out[i] = static_cast<std::uint8_t>(quantize(row[i] * inv) + 128);
     }
     for (int i = k; i < k_pad; ++i) out[i] = 128;
   }
