@@ -228,6 +228,7 @@ int main(int argc, char** argv) {
   std::string corpus = "../shared/data/arxiv/arxiv_combined.jsonl.gz";
   std::size_t n_papers = 20000, n_bert = 200;
   unsigned threads = 1;
+  bool skip_fp32 = false;
   std::vector<std::string> models;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -246,6 +247,8 @@ int main(int argc, char** argv) {
       n_bert = std::stoul(next());
     } else if (a == "--threads") {
       threads = static_cast<unsigned>(std::stoul(next()));
+    } else if (a == "--skip-fp32") {  // for profiling the int8 path alone
+      skip_fp32 = true;
     } else if (a == "--model") {
       models.push_back(next());
     } else {
@@ -312,8 +315,11 @@ int main(int argc, char** argv) {
   };
   auto m2v = load(tmp / "m2v-256", pb::embed::Precision::kFloat32);
   row("model2vec 256-d (" + m2v->describe() + ")", *m2v, papers);
-  auto fp32 = load(tmp / "bert-6x384", pb::embed::Precision::kFloat32);
-  Timing f = row("BERT 6x384 fp32", *fp32, bert_papers);
+  Timing f;
+  if (!skip_fp32) {
+    auto fp32 = load(tmp / "bert-6x384", pb::embed::Precision::kFloat32);
+    f = row("BERT 6x384 fp32", *fp32, bert_papers);
+  }
   auto int8 = load(tmp / "bert-6x384", pb::embed::Precision::kInt8);
   Timing q = row("BERT 6x384 int8", *int8, bert_papers);
   std::printf("\nint8 / fp32 speed-up: %.2fx wall, %.2fx CPU time\n",

@@ -123,6 +123,11 @@ void int8_scalar(const Int8Scratch& s, int m, const QuantizedLinear& q, float* y
 
 #if defined(__x86_64__)
 #define PB_VNNI __attribute__((target("avx512f,avx512bw,avx512vnni")))
+// GCC 12's AVX-512 headers pass _mm512_undefined_*() operands that -Wmaybe-uninitialized
+// flags inside the intrinsics (GCC bug 105593): a false positive.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 // MR rows × 32 outputs: 2·MR accumulators of 16 int32, each VPDPBUSD adds 4 products per lane.
 template <int MR>
@@ -153,10 +158,40 @@ PB_VNNI inline void vnni_tile(const std::uint8_t* a, int lda, int kq, const std:
     for (int r = 0; r < MR; ++r) {
       __m512i acc = _mm512_sub_epi32(h == 0 ? acc0[r] : acc1[r], off);
       __m512 s = _mm512_mul_ps(ws, _mm512_set1_ps(row_scale[r]));
-      // maskz form: GCC 12's _mm512_cvtepi32_ps trips -Wuninitialized on its undefined operand.
-      __m512 v = _mm512_fmadd_ps(_mm512_maskz_cvtepi32_ps(0xFFFF, acc), s, bias);
+      __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), s, bias);
       _mm512_mask_storeu_ps(y + static_cast<std::size_t>(r) * ldy + o, mask, v);
     }
+  }
+}
+
+// quantize_rows with AVX-512 (the VNNI path only): same scales; rounding to nearest even.
+PB_VNNI void quantize_rows_avx512(const float* x, int m, int k, int ldx, int k_pad,
+                                  Int8Scratch& s) {
+  s.a.resize(static_cast<std::size_t>(m) * k_pad);
+  s.row_scale.resize(m);
+  for (int r = 0; r < m; ++r) {
+    const float* row = x + static_cast<std::size_t>(r) * ldx;
+    __m512 vmax = _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= k; i += 16)
+      vmax = _mm512_max_ps(vmax, _mm512_abs_ps(_mm512_loadu_ps(row + i)));
+    float mx = _mm512_reduce_max_ps(vmax);
+    for (; i < k; ++i) mx = std::max(mx, std::fabs(row[i]));
+    float scale = mx > 0 ? mx / 127.0f : 1.0f;
+    float inv = 1.0f / scale;
+    s.row_scale[r] = scale;
+    std::uint8_t* out = s.a.data() + static_cast<std::size_t>(r) * k_pad;
+    const __m512 vinv = _mm512_set1_ps(inv);
+    const __m512i bias = _mm512_set1_epi32(128);
+    const __m512 lo = _mm512_set1_ps(-127.0f), hi = _mm512_set1_ps(127.0f);
+    for (i = 0; i + 16 <= k; i += 16) {
+      __m512 v =
+          _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(_mm512_loadu_ps(row + i), vinv), lo), hi);
+      __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(v), bias);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), _mm512_cvtepi32_epi8(q));
+    }
+    for (; i < k; ++i) out[i] = static_cast<std::uint8_t>(quantize(row[i] * inv) + 128);
+    for (i = k; i < k_pad; ++i) out[i] = 128;
   }
 }
 
@@ -181,6 +216,8 @@ PB_VNNI void int8_vnni(const Int8Scratch& s, int m, const QuantizedLinear& q, fl
   }
 }
 
+#pragma GCC diagnostic pop
+
 bool cpu_has_vnni() {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
@@ -199,13 +236,14 @@ bool has_int8_simd() {
 
 void linear_int8(const float* x, int m, int ldx, const QuantizedLinear& q, float* y, int ldy,
                  Int8Scratch& scratch, bool simd) {
-  quantize_rows(x, m, q.k, ldx, q.k_pad, scratch);
 #if defined(__x86_64__)
   if (simd && has_int8_simd()) {
+    quantize_rows_avx512(x, m, q.k, ldx, q.k_pad, scratch);
     int8_vnni(scratch, m, q, y, ldy);
     return;
   }
 #endif
+  quantize_rows(x, m, q.k, ldx, q.k_pad, scratch);
   (void)simd;
   int8_scalar(scratch, m, q, y, ldy);
 }
@@ -341,15 +379,61 @@ PB_AVX2 void softmax_avx2(float* x, int m, int n, int ld) {
       _mm256_storeu_ps(row + j, e);
       vsum = _mm256_add_ps(vsum, e);
     }
-    for (; j < n; ++j) {
-      row[j] = exp_approx(row[j] - mx);
-      sum += row[j];
+    if (j < n) {  // tail: pad to a full vector with values whose exponential is ~0
+      alignas(32) float buf[8];
+      for (int t = 0; t < 8; ++t) buf[t] = j + t < n ? row[j + t] : mx - 100.0f;
+      __m256 e = exp8(_mm256_sub_ps(_mm256_load_ps(buf), vm));
+      _mm256_store_ps(buf, e);
+      for (int t = 0; j + t < n; ++t) {
+        row[j + t] = buf[t];
+        sum += buf[t];
+      }
     }
     sum += hsum8(vsum);
     const __m256 inv = _mm256_set1_ps(1.0f / sum);
     for (j = 0; j + 8 <= n; j += 8)
       _mm256_storeu_ps(row + j, _mm256_mul_ps(_mm256_loadu_ps(row + j), inv));
     for (; j < n; ++j) row[j] *= 1.0f / sum;
+  }
+}
+
+PB_AVX2 void add_layer_norm_avx2(float* x, const float* r, int m, int n, const float* gamma,
+                                 const float* beta, float eps) {
+  for (int i = 0; i < m; ++i) {
+    float* row = x + static_cast<std::size_t>(i) * n;
+    int j = 0;
+    __m256 vs = _mm256_setzero_ps();
+    if (r) {
+      const float* rr = r + static_cast<std::size_t>(i) * n;
+      for (; j + 8 <= n; j += 8) {
+        __m256 v = _mm256_add_ps(_mm256_loadu_ps(row + j), _mm256_loadu_ps(rr + j));
+        _mm256_storeu_ps(row + j, v);
+        vs = _mm256_add_ps(vs, v);
+      }
+      for (; j < n; ++j) row[j] += rr[j];
+    } else {
+      for (; j + 8 <= n; j += 8) vs = _mm256_add_ps(vs, _mm256_loadu_ps(row + j));
+    }
+    float sum = hsum8(vs);
+    for (int t = n / 8 * 8; t < n; ++t) sum += row[t];
+    const float mean = sum / static_cast<float>(n);
+    const __m256 vm = _mm256_set1_ps(mean);
+    __m256 vv = _mm256_setzero_ps();
+    for (j = 0; j + 8 <= n; j += 8) {
+      __m256 d = _mm256_sub_ps(_mm256_loadu_ps(row + j), vm);
+      vv = _mm256_fmadd_ps(d, d, vv);
+    }
+    float var = hsum8(vv);
+    for (; j < n; ++j) var += (row[j] - mean) * (row[j] - mean);
+    var /= static_cast<float>(n);
+    const float inv = 1.0f / std::sqrt(var + eps);
+    const __m256 vi = _mm256_set1_ps(inv);
+    for (j = 0; j + 8 <= n; j += 8) {
+      __m256 d = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(row + j), vm), vi);
+      _mm256_storeu_ps(row + j,
+                       _mm256_fmadd_ps(d, _mm256_loadu_ps(gamma + j), _mm256_loadu_ps(beta + j)));
+    }
+    for (; j < n; ++j) row[j] = (row[j] - mean) * inv * gamma[j] + beta[j];
   }
 }
 
@@ -365,9 +449,9 @@ const bool kAvx2 = cpu_has_avx2();
 
 }  // namespace
 
-void gelu(float* x, std::size_t n) {
+void gelu(float* x, std::size_t n, bool simd) {
 #if defined(__x86_64__)
-  if (kAvx2) return gelu_avx2(x, n);
+  if (simd && kAvx2) return gelu_avx2(x, n);
 #endif
   for (std::size_t i = 0; i < n; ++i) {
     float v = x[i];
@@ -376,7 +460,10 @@ void gelu(float* x, std::size_t n) {
 }
 
 void add_layer_norm(float* x, const float* r, int m, int n, const float* gamma, const float* beta,
-                    float eps) {
+                    float eps, bool simd) {
+#if defined(__x86_64__)
+  if (simd && kAvx2) return add_layer_norm_avx2(x, r, m, n, gamma, beta, eps);
+#endif
   for (int i = 0; i < m; ++i) {
     float* row = x + static_cast<std::size_t>(i) * n;
     if (r) {
@@ -397,9 +484,9 @@ void add_layer_norm(float* x, const float* r, int m, int n, const float* gamma, 
   }
 }
 
-void softmax_rows(float* x, int m, int n, int ld) {
+void softmax_rows(float* x, int m, int n, int ld, bool simd) {
 #if defined(__x86_64__)
-  if (kAvx2) return softmax_avx2(x, m, n, ld);
+  if (simd && kAvx2) return softmax_avx2(x, m, n, ld);
 #endif
   for (int i = 0; i < m; ++i) {
     float* row = x + static_cast<std::size_t>(i) * ld;

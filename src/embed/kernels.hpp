@@ -1,7 +1,8 @@
 #pragma once
 // Numeric kernels of the BERT encoder: fp32 linear layers on OpenBLAS sgemm, int8 linear
 // layers with dynamic quantisation (own kernel: AVX-512 VNNI when the CPU has it, portable
-// scalar code otherwise), and the element-wise parts (GELU, LayerNorm, softmax).
+// scalar code otherwise), and the element-wise parts (GELU, LayerNorm, softmax; AVX2+FMA or
+// portable code).
 // All functions are pure (no shared state) and may run concurrently.
 
 #include <cstddef>
@@ -47,14 +48,16 @@ void linear_int8(const float* x, int m, int ldx, const QuantizedLinear& q, float
                  Int8Scratch& scratch, bool simd = true);
 bool has_int8_simd();
 
+// The element-wise functions use AVX2+FMA when the CPU has it; `simd` = false forces the
+// portable code (the tests compare both).
 // GELU with the exact erf form, 0.5·x·(1 + erf(x/√2)) (Hendrycks & Gimpel 2016), as BERT uses.
-void gelu(float* x, std::size_t n);
+void gelu(float* x, std::size_t n, bool simd = true);
 float erf_approx(float x);  // |error| < 5e-7 (exposed for the tests)
 float exp_approx(float x);  // relative error < 2e-7
 // x[i] = LayerNorm(x[i] + r[i]) row by row (r may be null), γ/β per column.
 void add_layer_norm(float* x, const float* r, int m, int n, const float* gamma, const float* beta,
-                    float eps);
+                    float eps, bool simd = true);
 // Row-wise softmax of an m×n matrix with leading dimension ld.
-void softmax_rows(float* x, int m, int n, int ld);
+void softmax_rows(float* x, int m, int n, int ld, bool simd = true);
 
 }  // namespace pb::embed::kernels

@@ -119,5 +119,44 @@ TEST(Kernels, SoftmaxAndLayerNorm) {
   EXPECT_NEAR(y[3], 1.3416408, 1e-5);
 }
 
+TEST(Kernels, VectorAndPortableElementwiseAgree) {
+  std::mt19937 rng(3);
+  std::normal_distribution<float> nd(0.0f, 3.0f);
+  for (int n : {1, 7, 8, 9, 33, 384}) {
+    const int m = 3;
+    std::vector<float> x(static_cast<std::size_t>(m) * n), r(x.size()), g(n), b(n);
+    for (auto& v : x) v = nd(rng);
+    for (auto& v : r) v = nd(rng);
+    for (auto& v : g) v = nd(rng);
+    for (auto& v : b) v = nd(rng);
+    auto a = x, c = x;
+    kernels::gelu(a.data(), a.size(), true);
+    kernels::gelu(c.data(), c.size(), false);
+    for (std::size_t i = 0; i < a.size(); ++i)
+      ASSERT_NEAR(a[i], c[i], 1e-5f * (1 + std::fabs(c[i])));
+    a = x, c = x;
+    kernels::softmax_rows(a.data(), m, n, n, true);
+    kernels::softmax_rows(c.data(), m, n, n, false);
+    for (std::size_t i = 0; i < a.size(); ++i) ASSERT_NEAR(a[i], c[i], 1e-6f) << n;
+    a = x, c = x;
+    kernels::add_layer_norm(a.data(), r.data(), m, n, g.data(), b.data(), 1e-12f, true);
+    kernels::add_layer_norm(c.data(), r.data(), m, n, g.data(), b.data(), 1e-12f, false);
+    for (std::size_t i = 0; i < a.size(); ++i)
+      ASSERT_NEAR(a[i], c[i], 1e-4f * (1 + std::fabs(c[i])));
+  }
+}
+
+TEST(WordPiece, RandomBytesNeverCrash) {
+  auto t = make_tokenizer();
+  std::mt19937 rng(11);
+  for (int i = 0; i < 2000; ++i) {
+    std::string s(rng() % 64, '\0');
+    for (auto& c : s) c = static_cast<char>(rng() % 256);
+    auto ids = t.encode(s, 16);
+    EXPECT_LE(ids.size(), 16u);
+    for (auto id : ids) EXPECT_LT(static_cast<std::size_t>(id), t.vocab_size());
+  }
+}
+
 }  // namespace
 }  // namespace pb::embed
