@@ -52,6 +52,11 @@ inline std::int8_t quantize(float v) {
 }  // namespace
 
 QuantizedLinear quantize_linear(const float* w, int n, int k, const float* bias) {
+  return quantize_linear(w, n, k, bias, !has_int8_simd());
+}
+
+QuantizedLinear quantize_linear(const float* w, int n, int k, const float* bias,
+                                bool keep_dequantized) {
   QuantizedLinear q;
   q.n = n;
   q.k = k;
@@ -77,6 +82,16 @@ QuantizedLinear quantize_linear(const float* w, int n, int k, const float* bias)
       q.packed[(static_cast<std::size_t>(block) * kq + i / 4) * 64 + lane * 4 + i % 4] = v;
     }
     q.offset[o] = 128 * sum;
+  }
+  if (keep_dequantized) {
+    q.dequantized.resize(static_cast<std::size_t>(n) * k);
+    for (int o = 0; o < n; ++o) {
+      for (int i = 0; i < k; ++i) {
+        q.dequantized[static_cast<std::size_t>(o) * k + i] =
+            q.scale[o] *
+            q.packed[(static_cast<std::size_t>(o / 16) * kq + i / 4) * 64 + (o % 16) * 4 + i % 4];
+      }
+    }
   }
   return q;
 }
@@ -235,16 +250,28 @@ bool has_int8_simd() {
 }
 
 void linear_int8(const float* x, int m, int ldx, const QuantizedLinear& q, float* y, int ldy,
-                 Int8Scratch& scratch, bool simd) {
+                 Int8Scratch& scratch, Int8Kernel kernel) {
+  if (kernel == Int8Kernel::kAuto)
+    kernel = has_int8_simd() ? Int8Kernel::kVnni : Int8Kernel::kDequantizedBlas;
 #if defined(__x86_64__)
-  if (simd && has_int8_simd()) {
+  if (kernel == Int8Kernel::kVnni && has_int8_simd()) {
     quantize_rows_avx512(x, m, q.k, ldx, q.k_pad, scratch);
     int8_vnni(scratch, m, q, y, ldy);
     return;
   }
 #endif
   quantize_rows(x, m, q.k, ldx, q.k_pad, scratch);
-  (void)simd;
+  if (kernel == Int8Kernel::kDequantizedBlas && !q.dequantized.empty()) {
+    // The quantised activations as floats: y = (a·s_a)(w·s_w)ᵀ + b with exact small integers.
+    scratch.fake.resize(static_cast<std::size_t>(m) * q.k);
+    for (int r = 0; r < m; ++r) {
+      const std::uint8_t* a = scratch.a.data() + static_cast<std::size_t>(r) * q.k_pad;
+      float* f = scratch.fake.data() + static_cast<std::size_t>(r) * q.k;
+      for (int i = 0; i < q.k; ++i) f[i] = static_cast<float>(a[i] - 128) * scratch.row_scale[r];
+    }
+    linear_f32(scratch.fake.data(), m, q.k, q.k, q.dequantized.data(), q.n, q.bias.data(), y, ldy);
+    return;
+  }
   int8_scalar(scratch, m, q, y, ldy);
 }
 

@@ -32,21 +32,32 @@ struct QuantizedLinear {
   std::vector<std::int32_t> offset;  // 128 · Σ_k w[o][k]: undoes the +128 on activations
   std::vector<float> scale;          // per output channel
   std::vector<float> bias;           // n_pad (zeros when absent)
+  std::vector<float> dequantized;    // n × k, q·scale: only for Int8Kernel::kDequantizedBlas
 };
+
+// How linear_int8 computes. kAuto: the VNNI kernel when the CPU has AVX-512 VNNI, else
+// kDequantizedBlas. kDequantizedBlas runs sgemm on the dequantised weights and activations
+// (the same values as the integer kernels up to float rounding, at fp32 speed: an int8 kernel
+// without VNNI would not be faster than OpenBLAS). kPortable is plain C++ integer arithmetic.
+enum class Int8Kernel { kAuto, kVnni, kDequantizedBlas, kPortable };
+
+// `keep_dequantized` defaults to what kAuto needs on this CPU.
 QuantizedLinear quantize_linear(const float* w, int n, int k, const float* bias);
+QuantizedLinear quantize_linear(const float* w, int n, int k, const float* bias,
+                                bool keep_dequantized);
 
 // Per-thread scratch for linear_int8.
 struct Int8Scratch {
   std::vector<std::uint8_t> a;
   std::vector<float> row_scale;
+  std::vector<float> fake;  // dequantised activations (kDequantizedBlas)
 };
 
 // y[m×n] ≈ x[m×k] · wᵀ + bias: each row of x is quantised to int8 with its own scale
 // (dynamic quantisation), products are accumulated in int32 and rescaled.
-// `simd` = false forces the portable kernel (tests compare both).
 void linear_int8(const float* x, int m, int ldx, const QuantizedLinear& q, float* y, int ldy,
-                 Int8Scratch& scratch, bool simd = true);
-bool has_int8_simd();
+                 Int8Scratch& scratch, Int8Kernel kernel = Int8Kernel::kAuto);
+bool has_int8_simd();  // AVX-512 VNNI
 
 // The element-wise functions use AVX2+FMA when the CPU has it; `simd` = false forces the
 // portable code (the tests compare both).

@@ -90,16 +90,20 @@ TEST(Kernels, Int8LinearMatchesScalarAndApproximatesFp32) {
     for (auto& v : x) v = nd(rng);
     for (auto& v : w) v = nd(rng) * 0.1f;
     for (auto& v : b) v = nd(rng);
-    auto q = kernels::quantize_linear(w.data(), n, k, b.data());
+    auto q = kernels::quantize_linear(w.data(), n, k, b.data(), /*keep_dequantized=*/true);
     std::vector<float> y_simd(static_cast<std::size_t>(m) * n), y_scalar(y_simd.size()),
-        y_f32(y_simd.size());
+        y_blas(y_simd.size()), y_f32(y_simd.size());
     kernels::Int8Scratch s;
-    kernels::linear_int8(x.data(), m, k, q, y_simd.data(), n, s, true);
-    kernels::linear_int8(x.data(), m, k, q, y_scalar.data(), n, s, false);
+    // kVnni falls back to the portable kernel on CPUs without AVX-512 VNNI.
+    kernels::linear_int8(x.data(), m, k, q, y_simd.data(), n, s, kernels::Int8Kernel::kVnni);
+    kernels::linear_int8(x.data(), m, k, q, y_scalar.data(), n, s, kernels::Int8Kernel::kPortable);
+    kernels::linear_int8(x.data(), m, k, q, y_blas.data(), n, s,
+                         kernels::Int8Kernel::kDequantizedBlas);
     kernels::linear_f32(x.data(), m, k, k, w.data(), n, b.data(), y_f32.data(), n);
     double err = 0, mag = 0;
     for (std::size_t i = 0; i < y_f32.size(); ++i) {
       ASSERT_NEAR(y_simd[i], y_scalar[i], 1e-4f * (1 + std::fabs(y_scalar[i]))) << i;
+      ASSERT_NEAR(y_blas[i], y_scalar[i], 1e-4f * (1 + std::fabs(y_scalar[i]))) << i;
       err += (y_simd[i] - y_f32[i]) * (y_simd[i] - y_f32[i]);
       mag += y_f32[i] * y_f32[i];
     }

@@ -236,8 +236,12 @@ TEST_F(EmbedReference, Int8IsCloseToFp32) {
 }
 
 TEST_F(EmbedReference, ThreadsGiveIdenticalVectors) {
-  for (const char* name : {"bert_mean", "m2v"}) {
-    auto m = load(name);
+  for (auto [name, precision] :
+       {std::pair{"bert_mean", Precision::kFloat32}, std::pair{"bert_mean", Precision::kInt8},
+        std::pair{"m2v", Precision::kFloat32}}) {
+    LoadOptions o;
+    o.precision = precision;
+    auto m = load(name, o);
     ASSERT_TRUE(m);
     std::vector<std::string> many;
     for (int r = 0; r < 5; ++r) many.insert(many.end(), texts_.begin(), texts_.end());
