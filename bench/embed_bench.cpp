@@ -322,8 +322,9 @@ int main(int argc, char** argv) {
   }
   auto int8 = load(tmp / "bert-6x384", pb::embed::Precision::kInt8);
   Timing q = row("BERT 6x384 int8", *int8, bert_papers);
-  std::printf("\nint8 / fp32 speed-up: %.2fx wall, %.2fx CPU time\n",
-              q.papers_per_s / f.papers_per_s, f.cpu_seconds / q.cpu_seconds);
+  if (!skip_fp32)
+    std::printf("\nint8 / fp32 speed-up: %.2fx wall, %.2fx CPU time\n",
+                q.papers_per_s / f.papers_per_s, f.cpu_seconds / q.cpu_seconds);
   for (const auto& dir : models) {
     for (auto p : {pb::embed::Precision::kFloat32, pb::embed::Precision::kInt8}) {
       auto m = load(dir, p);
