@@ -1,8 +1,8 @@
 #pragma once
 // Numeric kernels of the BERT encoder: fp32 linear layers on OpenBLAS sgemm, int8 linear
-// layers with dynamic quantisation (own kernel: AVX-512 VNNI when the CPU has it, portable
-// scalar code otherwise), and the element-wise parts (GELU, LayerNorm, softmax; AVX2+FMA or
-// portable code).
+// layers with dynamic quantisation (own AVX-512 VNNI kernel; sgemm on the dequantised values
+// on CPUs without VNNI; a portable integer kernel as the reference), and the element-wise
+// parts (GELU, LayerNorm, softmax; AVX2+FMA or portable code).
 // All functions are pure (no shared state) and may run concurrently.
 
 #include <cstddef>
