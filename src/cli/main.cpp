@@ -18,6 +18,7 @@
 #include "core/dates.hpp"
 #include "engine/beir_eval.hpp"
 #include "engine/lexical_search.hpp"
+#include "engine/vectors.hpp"
 #include "eval/beir.hpp"
 #include "eval/metrics.hpp"
 #include "ingest/harvester.hpp"
@@ -370,6 +371,112 @@ std::filesystem::path lexical_dir(const Globals& g) {
   return std::filesystem::path(g.data_dir) / "index" / "lexical";
 }
 
+std::filesystem::path vectors_dir(const Globals& g) {
+  return std::filesystem::path(g.data_dir) / "vectors";
+}
+
+// Options shared by the commands that embed or fuse.
+struct SemanticArgs {
+  std::string mode = "lexical";  // search / eval
+  std::string model;             // model directory (default: the one the vectors came from)
+  bool int8 = false;
+  std::string fusion = "rrf";
+  double semantic_weight = -1;  // < 0: the model's paperboy.json "hybrid_weight", else 1
+  size_t depth = 100;
+  unsigned threads = 0;
+};
+
+Result<engine::SearchMode> parse_mode(const std::string& m) {
+  if (m == "lexical") return engine::SearchMode::kLexical;
+  if (m == "semantic") return engine::SearchMode::kSemantic;
+  if (m == "hybrid") return engine::SearchMode::kHybrid;
+  return Error::invalid_input(
+      fmt::format("--mode must be lexical, semantic or hybrid, not '{}'", m));
+}
+
+Result<std::unique_ptr<embed::Embedder>> load_embedder(const std::string& dir, bool int8) {
+  embed::LoadOptions lo;
+  lo.precision = int8 ? embed::Precision::kInt8 : embed::Precision::kFloat32;
+  return embed::load_model(dir, lo);
+}
+
+// Fusion settings: flags first, then the model directory's paperboy.json ("hybrid_weight",
+// "fusion"), then the defaults (reciprocal rank fusion, equal weights).
+Result<engine::HybridOptions> hybrid_options(const SemanticArgs& a, const std::string& model_dir) {
+  engine::HybridOptions h;
+  h.depth = a.depth;
+  std::string fusion = a.fusion;
+  double weight = a.semantic_weight;
+  std::ifstream in(std::filesystem::path(model_dir) / "paperboy.json");
+  if (in) {
+    auto j = nlohmann::json::parse(in, nullptr, false);
+    if (j.is_object()) {
+      if (weight < 0 && j.contains("hybrid_weight") && j["hybrid_weight"].is_number())
+        weight = j["hybrid_weight"];
+      if (j.contains("fusion") && j["fusion"].is_string() && a.fusion == "rrf")
+        fusion = j["fusion"];
+    }
+  }
+  h.semantic_weight = weight < 0 ? 1.0 : weight;
+  if (fusion == "rrf") {
+    h.method = engine::FusionMethod::kRrf;
+  } else if (fusion == "score") {
+    h.method = engine::FusionMethod::kScore;
+  } else {
+    return Error::invalid_input(fmt::format("--fusion must be rrf or score, not '{}'", fusion));
+  }
+  return h;
+}
+
+// The active vectors and the model that made them (both null when nothing is embedded).
+struct Semantic {
+  std::unique_ptr<engine::VectorSet> vectors;
+  std::unique_ptr<embed::Embedder> model;
+  engine::HybridOptions hybrid;
+};
+
+Result<Semantic> open_semantic(const Globals& g, const SemanticArgs& a, bool need_model) {
+  Semantic s;
+  PB_ASSIGN_OR_RETURN(s.vectors, engine::VectorSet::open_active(vectors_dir(g)));
+  const std::string dir = !a.model.empty() ? a.model : s.vectors ? s.vectors->info().model_dir : "";
+  PB_ASSIGN_OR_RETURN(s.hybrid, hybrid_options(a, dir));
+  if (!s.vectors || !need_model) return s;
+  const bool int8 = a.int8 || s.vectors->info().precision == "int8";
+  PB_ASSIGN_OR_RETURN(s.model, load_embedder(dir, int8));
+  if (s.model->model_id() != s.vectors->info().model_id)
+    return Error::invalid_input(
+        fmt::format("the papers were embedded with {}, not {} (run `paperboy embed --model {}`)",
+                    s.vectors->info().model_id, s.model->model_id(), dir));
+  return s;
+}
+
+int cmd_embed(const Globals& g, const SemanticArgs& a, size_t batch) {
+  auto store = open_store(g);
+  if (!store.ok()) return fail(store.error());
+  auto model = load_embedder(a.model, a.int8);
+  if (!model.ok()) return fail(model.error());
+  if (!g.quiet) fmt::print(stderr, "model: {}\n", (*model)->describe());
+  Progress progress("embed", stderr_is_tty() && !g.quiet);
+  engine::EmbedRunOptions opts;
+  opts.batch = batch;
+  opts.threads = a.threads;
+  opts.model_dir = a.model;
+  opts.precision = a.int8 ? "int8" : "fp32";
+  opts.on_progress = [&](std::uint64_t done, std::uint64_t total) {
+    progress.update(done, total, done, "papers");
+  };
+  auto t0 = std::chrono::steady_clock::now();
+  auto summary = engine::embed_store(**store, vectors_dir(g), **model, opts);
+  progress.finish();
+  if (!summary.ok()) return fail(summary.error());
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!g.quiet)
+    fmt::print("embed: {} papers embedded in {:.1f} s; {} vectors of {}{}\n",
+               format_count(summary->embedded), secs, format_count(summary->vectors),
+               summary->model_id, summary->switched ? " (now active)" : "");
+  return kOk;
+}
+
 // Brings the lexical index up to date with the store, with a progress bar.
 int refresh(const Globals& g, Store& store, bool rebuild, bool merge_all) {
   auto index = lexical::LexicalIndex::open(lexical_dir(g));
@@ -415,7 +522,12 @@ int cmd_index(const Globals& g, bool rebuild, bool merge_all) {
 int print_results(const engine::SearchResults& res, size_t offset, bool json);
 
 int cmd_search(const Globals& g, const std::string& query, size_t k, size_t offset,
-               const std::string& sort, bool json, bool prf) {
+               const std::string& sort, bool json, bool prf, const SemanticArgs& sa) {
+  auto mode = parse_mode(sa.mode);
+  if (!mode.ok()) {
+    fmt::print(stderr, "paperboy: {}\n", mode.error().message());
+    return kUsage;
+  }
   auto store = open_store(g);
   if (!store.ok()) return fail(store.error());
   auto index = lexical::LexicalIndex::open(lexical_dir(g));
@@ -432,6 +544,14 @@ int cmd_search(const Globals& g, const std::string& query, size_t k, size_t offs
   req.k = k;
   req.offset = offset;
   req.prf = prf;
+  req.mode = *mode;
+  Semantic semantic;
+  if (*mode != engine::SearchMode::kLexical) {
+    auto s = open_semantic(g, sa, true);
+    if (!s.ok()) return fail(s.error());
+    semantic = std::move(*s);
+    req.hybrid = semantic.hybrid;
+  }
   if (sort == "date") {
     req.sort = lexical::SortOrder::kDate;
   } else if (sort != "relevance") {
@@ -440,12 +560,14 @@ int cmd_search(const Globals& g, const std::string& query, size_t k, size_t offs
   }
   text::Analyzer analyzer;
   auto snap = (*index)->snapshot();
-  auto res = engine::search(**store, *snap, req, analyzer);
+  auto res =
+      engine::search(**store, *snap, req, analyzer, {semantic.vectors.get(), semantic.model.get()});
   if (!res.ok()) return fail(res.error());
   return print_results(*res, offset, json);
 }
 
-int cmd_similar(const Globals& g, const std::string& id, size_t k, bool json) {
+int cmd_similar(const Globals& g, const std::string& id, size_t k, bool json,
+                const SemanticArgs& sa) {
   auto store = open_store(g);
   if (!store.ok()) return fail(store.error());
   auto index = lexical::LexicalIndex::open(lexical_dir(g));
@@ -455,13 +577,18 @@ int cmd_similar(const Globals& g, const std::string& id, size_t k, bool json) {
   }
   text::Analyzer analyzer;
   auto snap = (*index)->snapshot();
-  auto res = engine::similar(**store, *snap, id, k, analyzer);
+  // The paper's stored vector is the query: no model needed.
+  auto semantic = open_semantic(g, sa, false);
+  if (!semantic.ok()) return fail(semantic.error());
+  auto res =
+      engine::similar(**store, *snap, id, k, analyzer, semantic->vectors.get(), semantic->hybrid);
   if (!res.ok()) return fail(res.error());
   return print_results(*res, 0, json);
 }
 
 // Prints results as a ranked list (or a JSON array), numbering from offset + 1.
 int print_results(const engine::SearchResults& res, size_t offset, bool json) {
+  for (const auto& n : res.notes) fmt::print(stderr, "note: {}\n", n);
   if (json) {
     nlohmann::ordered_json arr = nlohmann::ordered_json::array();
     for (const auto& it : res.items) {
@@ -480,7 +607,6 @@ int print_results(const engine::SearchResults& res, size_t offset, bool json) {
     fmt::print("{}\n", arr.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
     return kOk;
   }
-  for (const auto& n : res.notes) fmt::print(stderr, "note: {}\n", n);
   if (res.items.empty()) {
     fmt::print("no results\n");
     return kOk;
@@ -515,7 +641,8 @@ int print_results(const engine::SearchResults& res, size_t offset, bool json) {
 }
 
 struct EvalArgs {
-  std::string corpus, queries, qrels, mode = "lexical", run_out;
+  std::string corpus, queries, qrels, run_out;
+  SemanticArgs sem;
   size_t k = 1000;
   float k1 = -1, b = -1, title_weight = -1;
   bool prf = false;
@@ -524,9 +651,27 @@ struct EvalArgs {
 };
 
 int cmd_eval_beir(const Globals& g, const EvalArgs& a) {
-  if (a.mode != "lexical") {
-    fmt::print(stderr, "paperboy: --mode {} is not available yet (supported: lexical)\n", a.mode);
+  auto mode = parse_mode(a.sem.mode);
+  if (!mode.ok()) {
+    fmt::print(stderr, "paperboy: {}\n", mode.error().message());
     return kUsage;
+  }
+  std::unique_ptr<embed::Embedder> model;
+  engine::HybridOptions hybrid;
+  if (*mode != engine::SearchMode::kLexical) {
+    if (a.sem.model.empty()) {
+      fmt::print(stderr,
+                 "paperboy: no embedding model given (--model DIR): --mode {} answers lexically\n",
+                 a.sem.mode);
+      *mode = engine::SearchMode::kLexical;
+    } else {
+      auto m = load_embedder(a.sem.model, a.sem.int8);
+      if (!m.ok()) return fail(m.error());
+      model = std::move(*m);
+      auto h = hybrid_options(a.sem, a.sem.model);
+      if (!h.ok()) return fail(h.error());
+      hybrid = *h;
+    }
   }
   auto corpus = eval::load_corpus(a.corpus);
   if (!corpus.ok()) return fail(corpus.error());
@@ -558,13 +703,26 @@ int cmd_eval_beir(const Globals& g, const EvalArgs& a) {
   opts.prf_options.feedback_docs = a.fb_docs;
   opts.prf_options.feedback_terms = a.fb_terms;
   opts.prf_options.original_weight = a.fb_weight;
-  auto run = engine::run_lexical(*(*index)->snapshot(), *queries, opts, &*corpus);
+  eval::Run run;
+  if (*mode != engine::SearchMode::kSemantic)
+    run = engine::run_lexical(*(*index)->snapshot(), *queries, opts, &*corpus);
+  if (*mode != engine::SearchMode::kLexical) {
+    auto sem = engine::run_semantic(
+        *corpus, *queries, *model,
+        *mode == engine::SearchMode::kHybrid ? std::max(a.k, hybrid.depth) : a.k, a.sem.threads);
+    if (!sem.ok()) {
+      std::filesystem::remove_all(scratch);
+      return fail(sem.error());
+    }
+    run = *mode == engine::SearchMode::kSemantic ? std::move(*sem)
+                                                 : engine::fuse_runs(run, *sem, hybrid, a.k);
+  }
   double qsecs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
   index->reset();
   std::filesystem::remove_all(scratch);
   if (!a.run_out.empty()) {
     std::ofstream out(a.run_out, std::ios::binary | std::ios::trunc);
-    out << eval::to_trec(run, "paperboy-" + a.mode);
+    out << eval::to_trec(run, "paperboy-" + a.sem.mode);
     if (!out) {
       fmt::print(stderr, "paperboy: cannot write {}\n", a.run_out);
       return kFailure;
@@ -674,6 +832,35 @@ int run(int argc, char** argv) {
   search->add_flag("--json", search_json, "Print a JSON array of results");
   bool search_prf = false;
   search->add_flag("--prf", search_prf, "Expand the query from the top results (RM3)");
+  SemanticArgs search_sem;
+  auto add_fusion = [](CLI::App* c, SemanticArgs& sa) {
+    c->add_option("--fusion", sa.fusion, "How hybrid fuses: rrf (reciprocal rank) or score")
+        ->capture_default_str();
+    c->add_option("--semantic-weight", sa.semantic_weight,
+                  "Weight of the semantic ranking in hybrid fusion (lexical: 1; default: the "
+                  "model's paperboy.json hybrid_weight, else 1)");
+    c->add_option("--depth", sa.depth, "Candidates from each side for hybrid fusion")
+        ->capture_default_str();
+  };
+  search->add_option("--mode", search_sem.mode, "lexical, semantic or hybrid")
+      ->capture_default_str();
+  search->add_option("--model", search_sem.model,
+                     "Embedding model directory (default: the one the papers were embedded with)");
+  add_fusion(search, search_sem);
+
+  SemanticArgs embed_sem;
+  size_t embed_batch = 256;
+  auto* embedc = app.add_subcommand(
+      "embed",
+      "Embed the stored papers with a model (BERT-family or model2vec directory); a new model "
+      "builds a new vector set while search keeps using the old one until it is complete");
+  embedc->add_option("--model", embed_sem.model, "Model directory")->required();
+  embedc->add_flag("--int8", embed_sem.int8, "int8-quantised inference (BERT models)");
+  embedc->add_option("--threads", embed_sem.threads, "Threads (0 = all cores)")
+      ->capture_default_str();
+  embedc->add_option("--batch", embed_batch, "Papers per batch (and durable append)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
 
   std::string similar_id;
   size_t similar_k = 10;
@@ -686,6 +873,8 @@ int run(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
   similar->add_flag("--json", similar_json, "Print a JSON array of results");
+  SemanticArgs similar_sem;
+  add_fusion(similar, similar_sem);
 
   EvalArgs ea;
   auto* evalc = app.add_subcommand("eval", "Evaluate retrieval quality");
@@ -698,7 +887,12 @@ int run(int argc, char** argv) {
   beir->add_option("--queries", ea.queries, "queries.jsonl ({\"_id\",\"text\"})")->required();
   beir->add_option("--qrels", ea.qrels, "qrels TSV (query-id, corpus-id, score; header line)")
       ->required();
-  beir->add_option("--mode", ea.mode, "lexical")->capture_default_str();
+  beir->add_option("--mode", ea.sem.mode, "lexical, semantic or hybrid")->capture_default_str();
+  beir->add_option("--model", ea.sem.model, "Embedding model directory (semantic, hybrid)");
+  beir->add_flag("--int8", ea.sem.int8, "int8-quantised inference (BERT models)");
+  beir->add_option("--threads", ea.sem.threads, "Embedding threads (0 = all cores)")
+      ->capture_default_str();
+  add_fusion(beir, ea.sem);
   beir->add_option("-k", ea.k, "Documents retrieved per query")->capture_default_str();
   beir->add_option("--run", ea.run_out, "Write the run in TREC format to this file");
   beir->add_option("--k1", ea.k1, "BM25 k1 (default: tuned value)");
@@ -720,8 +914,9 @@ int run(int argc, char** argv) {
     return cmd_ingest(g, files, format, !no_index);
   }
   if (*index) return cmd_index(g, rebuild, merge_all);
-  if (*search) return cmd_search(g, query, k, offset, sort, search_json, search_prf);
-  if (*similar) return cmd_similar(g, similar_id, similar_k, similar_json);
+  if (*search) return cmd_search(g, query, k, offset, sort, search_json, search_prf, search_sem);
+  if (*embedc) return cmd_embed(g, embed_sem, embed_batch);
+  if (*similar) return cmd_similar(g, similar_id, similar_k, similar_json, similar_sem);
   if (*beir) return cmd_eval_beir(g, ea);
   if (*harvest) return cmd_harvest(g, h);
   if (*exp) return cmd_export(g, export_format, export_out);

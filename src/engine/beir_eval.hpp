@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "embed/embedder.hpp"
+#include "engine/lexical_search.hpp"
 #include "engine/prf.hpp"
 #include "eval/beir.hpp"
 #include "eval/metrics.hpp"
@@ -31,5 +33,15 @@ struct BeirRunOptions {
 eval::Run run_lexical(const lexical::IndexSnapshot& snapshot,
                       const std::vector<eval::BeirQuery>& queries, const BeirRunOptions& options,
                       const std::vector<eval::BeirDoc>* corpus = nullptr);
+
+// Embeds the corpus (title, blank line, text) and the queries with `embedder` and returns each
+// query's k nearest documents by cosine, searched exactly.
+Result<eval::Run> run_semantic(const std::vector<eval::BeirDoc>& corpus,
+                               const std::vector<eval::BeirQuery>& queries,
+                               const embed::Embedder& embedder, size_t k, unsigned threads = 0);
+
+// Fuses two runs query by query (the lexical run weighs 1), keeping k documents.
+eval::Run fuse_runs(const eval::Run& lexical, const eval::Run& semantic,
+                    const HybridOptions& options, size_t k);
 
 }  // namespace pb::engine

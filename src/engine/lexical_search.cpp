@@ -1,6 +1,10 @@
 #include "engine/lexical_search.hpp"
 
+#include <algorithm>
+#include <unordered_set>
+
 #include "engine/prf.hpp"
+#include "engine/vectors.hpp"
 #include "index/lexical/snippet.hpp"
 #include "text/tex.hpp"
 
@@ -87,33 +91,141 @@ Result<SearchResults> hydrate(Store& store, const lexical::SearchResponse& resp,
   return out;
 }
 
-Result<SearchResults> search(Store& store, const lexical::IndexSnapshot& snapshot,
-                             const SearchRequest& request, text::Analyzer& analyzer) {
-  lexical::Query q = lexical::parse_query(request.query, analyzer);
+namespace {
+
+// The lexical ranking of `q` (with RM3 expansion when asked): hits [offset, offset + k).
+lexical::SearchResponse lexical_response(Store& store, const lexical::IndexSnapshot& snapshot,
+                                         const lexical::Query& q, const SearchRequest& request,
+                                         size_t k, size_t offset, text::Analyzer& analyzer) {
   lexical::SearchOptions opt;
-  opt.k = request.k;
-  opt.offset = request.offset;
+  opt.k = k;
+  opt.offset = offset;
   opt.sort = request.sort;
   opt.bm25 = default_bm25();
-  lexical::SearchResponse resp;
-  if (request.prf && request.sort == lexical::SortOrder::kRelevance) {
-    // The feedback pass retrieves the top documents only; the expanded query gives the page.
-    PrfOptions prf;
-    lexical::SearchOptions first = opt;
-    first.k = prf.feedback_docs;
-    first.offset = 0;
-    auto feedback = lexical::search(snapshot, q, first, analyzer);
-    auto text_of = [&](const std::string& id) {
-      auto p = store.get(id);
-      if (!p.ok() || !*p) return std::string();
-      return text::tex_to_text((*p)->title) + "\n" + text::tex_to_text((*p)->abstract);
-    };
-    lexical::Query expanded = rm3_expand(q, feedback.hits, text_of, snapshot, analyzer, prf);
-    resp = lexical::search(snapshot, expanded, opt, analyzer);
-  } else {
-    resp = lexical::search(snapshot, q, opt, analyzer);
+  if (!request.prf || request.sort != lexical::SortOrder::kRelevance)
+    return lexical::search(snapshot, q, opt, analyzer);
+  // The feedback pass retrieves the top documents only; the expanded query gives the page.
+  PrfOptions prf;
+  lexical::SearchOptions first = opt;
+  first.k = prf.feedback_docs;
+  first.offset = 0;
+  auto feedback = lexical::search(snapshot, q, first, analyzer);
+  auto text_of = [&](const std::string& id) {
+    auto p = store.get(id);
+    if (!p.ok() || !*p) return std::string();
+    return text::tex_to_text((*p)->title) + "\n" + text::tex_to_text((*p)->abstract);
+  };
+  lexical::Query expanded = rm3_expand(q, feedback.hits, text_of, snapshot, analyzer, prf);
+  return lexical::search(snapshot, expanded, opt, analyzer);
+}
+
+bool has_filters(const lexical::Query& q) {
+  return !q.must.empty() || !q.phrases.empty() || !q.must_not.empty() ||
+         !q.must_not_phrases.empty() || !q.categories.empty() || !q.ids.empty() || q.after_day ||
+         q.before_day;
+}
+
+// The query's nearest papers by meaning, keeping only those that pass its filters (required
+// and excluded terms and phrases, categories, ids, dates), which the lexical index checks.
+Result<std::vector<rank::Scored>> semantic_candidates(const lexical::IndexSnapshot& snapshot,
+                                                      const lexical::Query& q,
+                                                      const std::string& raw,
+                                                      const SemanticSource& semantic, size_t depth,
+                                                      size_t ef, text::Analyzer& analyzer) {
+  const std::string& text = q.text.empty() ? raw : q.text;
+  PB_ASSIGN_OR_RETURN(auto vec, semantic.embedder->embed_one(text, embed::Kind::kQuery));
+  const bool filtered = has_filters(q);
+  auto matches = semantic.vectors->nearest(vec, filtered ? depth * 4 : depth, ef);
+  std::vector<rank::Scored> out;
+  if (!filtered) {
+    for (auto& m : matches) out.push_back({std::move(m.id), m.score});
+    return out;
   }
-  PB_ASSIGN_OR_RETURN(SearchResults out, hydrate(store, resp, request.snippets, analyzer));
+  lexical::Query f = q;
+  f.should.clear();
+  f.ids.clear();
+  for (const auto& m : matches) {
+    if (!q.ids.empty() && std::find(q.ids.begin(), q.ids.end(), m.id) == q.ids.end()) continue;
+    f.ids.push_back(m.id);
+  }
+  if (f.ids.empty()) return out;
+  lexical::SearchOptions opt;
+  opt.k = f.ids.size();
+  opt.bm25 = default_bm25();
+  opt.pin_exact = false;
+  std::unordered_set<std::string> pass;
+  for (const auto& h : lexical::search(snapshot, f, opt, analyzer).hits) pass.insert(h.id);
+  for (auto& m : matches)
+    if (pass.count(m.id) && out.size() < depth) out.push_back({std::move(m.id), m.score});
+  return out;
+}
+
+}  // namespace
+
+std::vector<rank::Scored> fuse_hybrid(std::span<const rank::Scored> lexical,
+                                      std::span<const rank::Scored> semantic,
+                                      const HybridOptions& options, size_t limit) {
+  const rank::FusionList lists[] = {{lexical, 1.0}, {semantic, options.semantic_weight}};
+  return options.method == FusionMethod::kRrf
+             ? rank::reciprocal_rank_fusion(lists, limit, options.rrf_k)
+             : rank::score_fusion(lists, limit);
+}
+
+Result<SearchResults> search(Store& store, const lexical::IndexSnapshot& snapshot,
+                             const SearchRequest& request, text::Analyzer& analyzer,
+                             const SemanticSource& semantic) {
+  lexical::Query q = lexical::parse_query(request.query, analyzer);
+  const bool can_embed = semantic.vectors && semantic.embedder;
+  if (request.mode == SearchMode::kLexical || !can_embed ||
+      request.sort != lexical::SortOrder::kRelevance) {
+    auto resp = lexical_response(store, snapshot, q, request, request.k, request.offset, analyzer);
+    PB_ASSIGN_OR_RETURN(SearchResults out, hydrate(store, resp, request.snippets, analyzer));
+    out.notes = q.notes;
+    if (request.mode != SearchMode::kLexical && !can_embed)
+      out.notes.push_back(
+          "no embedding model is configured (run `paperboy embed --model DIR`): answered "
+          "lexically");
+    else if (request.mode != SearchMode::kLexical)
+      out.notes.push_back("sorting by date: answered lexically");
+    return out;
+  }
+  const size_t want = request.offset + request.k;
+  const size_t depth = std::max(request.hybrid.depth, want);
+  PB_ASSIGN_OR_RETURN(auto sem, semantic_candidates(snapshot, q, request.query, semantic, depth,
+                                                    request.hybrid.ef, analyzer));
+  // The lexical side also supplies the terms for snippets and the exact (pinned) matches.
+  auto lex = lexical_response(store, snapshot, q, request,
+                              request.mode == SearchMode::kHybrid ? depth : 0, 0, analyzer);
+  lexical::SearchResponse page;
+  page.terms = lex.terms;
+  page.term_weights = lex.term_weights;
+  std::vector<rank::Scored> fused;
+  if (request.mode == SearchMode::kSemantic) {
+    fused = std::move(sem);
+  } else {
+    std::vector<rank::Scored> lex_list;
+    for (const auto& h : lex.hits) {
+      if (h.exact)
+        page.hits.push_back(h);  // exact id / title matches stay first
+      else
+        lex_list.push_back({h.id, h.score});
+    }
+    std::erase_if(sem, [&](const rank::Scored& s) {
+      return std::any_of(page.hits.begin(), page.hits.end(),
+                         [&](const lexical::Hit& h) { return h.id == s.id; });
+    });
+    fused = fuse_hybrid(lex_list, sem, request.hybrid, want);
+  }
+  for (const auto& f : fused) {
+    lexical::Hit h;
+    h.id = f.id;
+    h.score = f.score;
+    page.hits.push_back(std::move(h));
+  }
+  if (page.hits.size() > want) page.hits.resize(want);
+  page.hits.erase(page.hits.begin(), page.hits.begin() + static_cast<long>(std::min(
+                                                             request.offset, page.hits.size())));
+  PB_ASSIGN_OR_RETURN(SearchResults out, hydrate(store, page, request.snippets, analyzer));
   out.notes = q.notes;
   return out;
 }

@@ -10,9 +10,11 @@
 
 #include "core/paper.hpp"
 #include "core/result.hpp"
+#include "embed/embedder.hpp"
 #include "index/lexical/index.hpp"
 #include "index/lexical/query.hpp"
 #include "index/lexical/searcher.hpp"
+#include "rank/fusion.hpp"
 #include "store/store.hpp"
 #include "text/analyzer.hpp"
 
@@ -40,6 +42,27 @@ struct RefreshSummary {
 Result<RefreshSummary> refresh_index(Store& store, lexical::LexicalIndex& index,
                                      const RefreshOptions& options);
 
+enum class SearchMode { kLexical, kSemantic, kHybrid };
+enum class FusionMethod { kRrf, kScore };
+
+// How semantic results are fused with lexical ones (see rank/fusion.hpp).
+struct HybridOptions {
+  FusionMethod method = FusionMethod::kRrf;
+  double semantic_weight = 1.0;  // the lexical list weighs 1
+  double rrf_k = 60;
+  size_t depth = 100;  // candidates taken from each side
+  size_t ef = 128;     // HNSW beam
+};
+
+class VectorSet;  // engine/vectors.hpp
+
+// The semantic side of search: the active vectors and the model that made them (to embed
+// queries). Either null: semantic and hybrid requests are answered lexically, with a note.
+struct SemanticSource {
+  const VectorSet* vectors = nullptr;
+  const embed::Embedder* embedder = nullptr;
+};
+
 struct SearchRequest {
   std::string query;
   size_t k = 10;
@@ -47,6 +70,8 @@ struct SearchRequest {
   lexical::SortOrder sort = lexical::SortOrder::kRelevance;
   bool snippets = true;
   bool prf = false;  // RM3 expansion from the first page (off by default: see RESULTS.md)
+  SearchMode mode = SearchMode::kLexical;
+  HybridOptions hybrid;
 };
 
 struct SearchItem {
@@ -66,7 +91,13 @@ struct SearchResults {
 lexical::Bm25Params default_bm25();
 
 Result<SearchResults> search(Store& store, const lexical::IndexSnapshot& snapshot,
-                             const SearchRequest& request, text::Analyzer& analyzer);
+                             const SearchRequest& request, text::Analyzer& analyzer,
+                             const SemanticSource& semantic = {});
+
+// Fuses a lexical and a semantic ranking per `options` (the lexical list weighs 1).
+std::vector<rank::Scored> fuse_hybrid(std::span<const rank::Scored> lexical,
+                                      std::span<const rank::Scored> semantic,
+                                      const HybridOptions& options, size_t limit);
 
 // Loads the papers of `resp`'s hits from the store (skipping any removed since indexing) and
 // makes their snippets.
@@ -77,7 +108,9 @@ Result<SearchResults> hydrate(Store& store, const lexical::SearchResponse& resp,
 // (counted twice) and abstract, at most kSimilarTerms — as a weighted BM25F query. The paper
 // itself is never returned. NotFound when the store does not have `id`.
 inline constexpr size_t kSimilarTerms = 25;
+// With vectors, the paper's own vector's nearest neighbours are fused in (HybridOptions).
 Result<SearchResults> similar(Store& store, const lexical::IndexSnapshot& snapshot,
-                              const std::string& id, size_t k, text::Analyzer& analyzer);
+                              const std::string& id, size_t k, text::Analyzer& analyzer,
+                              const VectorSet* vectors = nullptr, const HybridOptions& hybrid = {});
 
 }  // namespace pb::engine

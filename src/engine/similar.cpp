@@ -5,12 +5,14 @@
 
 #include "core/arxiv_id.hpp"
 #include "engine/lexical_search.hpp"
+#include "engine/vectors.hpp"
 #include "text/tex.hpp"
 
 namespace pb::engine {
 
 Result<SearchResults> similar(Store& store, const lexical::IndexSnapshot& snapshot,
-                              const std::string& id, size_t k, text::Analyzer& analyzer) {
+                              const std::string& id, size_t k, text::Analyzer& analyzer,
+                              const VectorSet* vectors, const HybridOptions& hybrid) {
   std::string key = id;
   if (auto parsed = ArxivId::parse(id)) key = parsed->id;
   PB_ASSIGN_OR_RETURN(auto paper, store.get(key));
@@ -36,18 +38,38 @@ Result<SearchResults> similar(Store& store, const lexical::IndexSnapshot& snapsh
     return a.first != b.first ? a.first > b.first : a.second < b.second;
   });
   if (weighted.size() > kSimilarTerms) weighted.resize(kSimilarTerms);
-  SearchResults out;
-  if (weighted.empty()) return out;
-
-  lexical::Query q;
-  for (const auto& [w, term] : weighted)
-    q.should.push_back({term, lexical::Field::kAll, static_cast<float>(w / weighted[0].first)});
-  lexical::SearchOptions opt;
-  opt.k = k + 1;  // room for the paper itself
-  opt.bm25 = default_bm25();
-  opt.pin_exact = false;
-  lexical::SearchResponse resp = lexical::search(snapshot, q, opt, analyzer);
-  std::erase_if(resp.hits, [&](const lexical::Hit& h) { return h.id == paper->id; });
+  // Vector neighbours of the paper's own vector, when it has one.
+  std::vector<rank::Scored> near;
+  if (vectors) {
+    if (auto row = vectors->row_of(paper->id)) {
+      const size_t depth = std::max(hybrid.depth, k + 1);
+      for (auto& m : vectors->nearest(vectors->store().vector(*row), depth + 1, hybrid.ef))
+        if (m.id != paper->id) near.push_back({std::move(m.id), m.score});
+    }
+  }
+  lexical::SearchResponse resp;
+  if (!weighted.empty()) {
+    lexical::Query q;
+    for (const auto& [w, term] : weighted)
+      q.should.push_back({term, lexical::Field::kAll, static_cast<float>(w / weighted[0].first)});
+    lexical::SearchOptions opt;
+    opt.k = (near.empty() ? k : std::max(hybrid.depth, k)) + 1;  // room for the paper itself
+    opt.bm25 = default_bm25();
+    opt.pin_exact = false;
+    resp = lexical::search(snapshot, q, opt, analyzer);
+    std::erase_if(resp.hits, [&](const lexical::Hit& h) { return h.id == paper->id; });
+  }
+  if (!near.empty()) {
+    std::vector<rank::Scored> lex;
+    for (const auto& h : resp.hits) lex.push_back({h.id, h.score});
+    resp.hits.clear();
+    for (const auto& f : fuse_hybrid(lex, near, hybrid, k)) {
+      lexical::Hit h;
+      h.id = f.id;
+      h.score = f.score;
+      resp.hits.push_back(std::move(h));
+    }
+  }
   if (resp.hits.size() > k) resp.hits.resize(k);
   return hydrate(store, resp, true, analyzer);
 }

@@ -5,11 +5,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <set>
 #include <thread>
 
+#include "../model_util.hpp"
 #include "../test_support.hpp"
 #include "test_util.hpp"
 
@@ -183,6 +185,54 @@ TEST_F(SearchCli, UnreadableIndexIsRebuiltFromTheStore) {
   EXPECT_EQ(j[0]["id"], "1706.03762");
 }
 
+// Semantic and hybrid search through the binary, with a small static model written here.
+TEST_F(SearchCli, EmbedThenSemanticAndHybridSearch) {
+  // Before anything is embedded, semantic search says so and answers lexically.
+  auto before = run({"--data", data(), "search", "--mode", "semantic", "diffusion", "--json"});
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+  EXPECT_NE(before.err.find("no embedding model"), std::string::npos) << before.err;
+  auto lexical = search_json({"diffusion"});
+  EXPECT_EQ(nlohmann::json::parse(before.out), lexical);
+
+  std::vector<std::string> words;
+  for (const char* w : {"diffusion", "image", "language", "model", "models", "transformer",
+                        "attention", "quantum", "neural", "network", "learning", "graph"})
+    words.push_back(w);
+  pb::testing::write_static_model(dir_ / "model", words, 24, 3);
+  auto e = run({"--data", data(), "embed", "--model", (dir_ / "model").string()});
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NE(e.out.find("60 papers embedded"), std::string::npos) << e.out;
+  EXPECT_NE(e.out.find("(now active)"), std::string::npos) << e.out;
+  auto e2 = run({"--data", data(), "embed", "--model", (dir_ / "model").string()});
+  ASSERT_EQ(e2.exit_code, 0) << e2.err;
+  EXPECT_NE(e2.out.find("0 papers embedded"), std::string::npos) << e2.out;
+
+  auto sem = search_json({"--mode", "semantic", "diffusion image", "-k", "5"});
+  ASSERT_EQ(sem.size(), 5u);
+  for (const auto& h : sem) EXPECT_LE(h["score"].get<double>(), 1.0 + 1e-6);
+  auto hyb = search_json({"--mode", "hybrid", "diffusion image", "-k", "5"});
+  EXPECT_EQ(hyb.size(), 5u);
+  // Weight 0 gives the lexical ranking; the exact title still ranks first in hybrid mode.
+  auto zero = search_json({"--mode", "hybrid", "--semantic-weight", "0", "diffusion image"});
+  auto lex = search_json({"diffusion image"});
+  ASSERT_EQ(zero.size(), lex.size());
+  for (size_t i = 0; i < lex.size(); ++i) EXPECT_EQ(zero[i]["id"], lex[i]["id"]);
+  auto exact = search_json({"--mode", "hybrid", "Attention Is All You Need"});
+  ASSERT_FALSE(exact.empty());
+  EXPECT_EQ(exact[0]["id"], "1706.03762");
+  // Bad usage and a bad model directory: one line, no crash.
+  auto bad_mode = run({"--data", data(), "search", "--mode", "fuzzy", "x"});
+  EXPECT_EQ(bad_mode.exit_code, 2);
+  EXPECT_NE(bad_mode.err.find("--mode must be"), std::string::npos) << bad_mode.err;
+  auto bad_model = run({"--data", data(), "embed", "--model", (dir_ / "nope").string()});
+  EXPECT_NE(bad_model.exit_code, 0);
+  EXPECT_EQ(std::count(bad_model.err.begin(), bad_model.err.end(), '\n'), 1) << bad_model.err;
+  // Similar papers now fuse vector neighbours; still never the paper itself.
+  auto sim = run({"--data", data(), "similar", "2112.10752", "--json"});
+  ASSERT_EQ(sim.exit_code, 0) << sim.err;
+  for (const auto& h : nlohmann::json::parse(sim.out)) EXPECT_NE(h["id"], "2112.10752");
+}
+
 TEST(EvalCli, PrintsTheFourMetricsOnATinyCollection) {
   TempDir d;
   auto corpus = pb::testing::write_file(
@@ -208,6 +258,21 @@ TEST(EvalCli, PrintsTheFourMetricsOnATinyCollection) {
   auto bad = run({"eval", "beir", "--corpus", (d / "missing.jsonl").string(), "--queries",
                   queries.string(), "--qrels", qrels.string()});
   EXPECT_EQ(bad.exit_code, 4);
+  // Semantic and hybrid modes with a model; without one they say so and answer lexically.
+  pb::testing::write_static_model(d / "model", {"cats", "purr", "dogs", "bark", "birds", "sing"}, 8,
+                                  5);
+  for (const char* mode : {"semantic", "hybrid"}) {
+    auto m = run({"eval", "beir", "--corpus", corpus.string(), "--queries", queries.string(),
+                  "--qrels", qrels.string(), "--mode", mode, "--model", (d / "model").string()});
+    ASSERT_EQ(m.exit_code, 0) << m.err;
+    EXPECT_EQ(m.out.rfind("nDCG@10 ", 0), 0u) << m.out;
+    EXPECT_NE(m.out.find("Recall@100 "), std::string::npos) << m.out;
+  }
+  auto no_model = run({"eval", "beir", "--corpus", corpus.string(), "--queries", queries.string(),
+                       "--qrels", qrels.string(), "--mode", "hybrid"});
+  ASSERT_EQ(no_model.exit_code, 0) << no_model.err;
+  EXPECT_NE(no_model.err.find("answers lexically"), std::string::npos) << no_model.err;
+  EXPECT_EQ(no_model.out, r.out);
 }
 
 TEST(EvalCli, SciFactTestReachesTheTarget) {

@@ -1,0 +1,64 @@
+#pragma once
+// Writes a small static embedding model in the model2vec layout (model.safetensors with an
+// "embeddings" table, a WordPiece tokenizer.json, config.json): one pseudo-random unit vector
+// per word, so that texts sharing words get similar vectors. For tests of the machinery
+// around embedders (vector sets, semantic and hybrid search), not of embedding quality.
+
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace pb::testing {
+
+inline void write_static_model(const std::filesystem::path& dir,
+                               const std::vector<std::string>& words, size_t dim,
+                               std::uint64_t seed) {
+  std::filesystem::create_directories(dir);
+  nlohmann::json vocab = nlohmann::json::object();
+  vocab["[UNK]"] = 0;
+  std::vector<float> table(dim, 0.0f);
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> g;
+  for (const auto& w : words) {
+    if (vocab.contains(w)) continue;
+    vocab[w] = vocab.size();
+    for (size_t i = 0; i < dim; ++i) table.push_back(g(rng));
+  }
+  const size_t rows = table.size() / dim;
+  nlohmann::json header = {{"embeddings",
+                            {{"dtype", "F32"},
+                             {"shape", {rows, dim}},
+                             {"data_offsets", {0, table.size() * sizeof(float)}}}}};
+  std::string h = header.dump();
+  h.append((8 - h.size() % 8) % 8, ' ');
+  std::ofstream st(dir / "model.safetensors", std::ios::binary);
+  const std::uint64_t n = h.size();
+  st.write(reinterpret_cast<const char*>(&n), sizeof n);
+  st.write(h.data(), static_cast<std::streamsize>(h.size()));
+  st.write(reinterpret_cast<const char*>(table.data()),
+           static_cast<std::streamsize>(table.size() * sizeof(float)));
+  nlohmann::json tok = {{"version", "1.0"},
+                        {"normalizer",
+                         {{"type", "BertNormalizer"},
+                          {"clean_text", true},
+                          {"handle_chinese_chars", true},
+                          {"strip_accents", nullptr},
+                          {"lowercase", true}}},
+                        {"pre_tokenizer", {{"type", "BertPreTokenizer"}}},
+                        {"model",
+                         {{"type", "WordPiece"},
+                          {"unk_token", "[UNK]"},
+                          {"continuing_subword_prefix", "##"},
+                          {"max_input_chars_per_word", 100},
+                          {"vocab", vocab}}}};
+  std::ofstream(dir / "tokenizer.json") << tok.dump();
+  std::ofstream(dir / "config.json") << R"({"model_type": "model2vec", "normalize": true})";
+}
+
+}  // namespace pb::testing
