@@ -3,7 +3,7 @@
 // and int8, on real arXiv titles + abstracts.
 //
 //   embed_bench --corpus arxiv_combined.jsonl.gz [--papers N] [--bert-papers N]
-//               [--threads T] [--model DIR ...]
+//               [--threads T] [--model DIR ...] [--keep DIR]
 //
 // No real weights can be downloaded here, so the models are written with random weights in
 // the right shapes (speed does not depend on the values). Their WordPiece vocabulary is built
@@ -230,6 +230,7 @@ int main(int argc, char** argv) {
   unsigned threads = 1;
   bool skip_fp32 = false;
   std::vector<std::string> models;
+  std::string keep;  // write the generated models here and keep them (e.g. for hybrid_bench)
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -251,10 +252,12 @@ int main(int argc, char** argv) {
       skip_fp32 = true;
     } else if (a == "--model") {
       models.push_back(next());
+    } else if (a == "--keep") {
+      keep = next();
     } else {
       std::fprintf(stderr,
                    "usage: embed_bench --corpus FILE [--papers N] [--bert-papers N] "
-                   "[--threads T] [--model DIR ...]\n");
+                   "[--threads T] [--model DIR ...] [--keep DIR]\n");
       return 2;
     }
   }
@@ -268,7 +271,9 @@ int main(int argc, char** argv) {
   std::printf("corpus: %zu papers (title + abstract), mean %.0f bytes; threads %u\n", papers.size(),
               static_cast<double>(bytes) / papers.size(), threads);
 
-  fs::path tmp = fs::temp_directory_path() / ("pb-embed-bench-" + std::to_string(getpid()));
+  fs::path tmp = !keep.empty()
+                     ? fs::path(keep)
+                     : fs::temp_directory_path() / ("pb-embed-bench-" + std::to_string(getpid()));
   auto vocab = build_vocab(papers, 30522);
   write_bert(tmp / "bert-6x384", vocab, 6, 384, 12, 1536);
   write_model2vec(tmp / "m2v-256", vocab, 256);
@@ -332,6 +337,6 @@ int main(int argc, char** argv) {
     }
   }
   std::error_code ec;
-  fs::remove_all(tmp, ec);
+  if (keep.empty()) fs::remove_all(tmp, ec);
   return 0;
 }

