@@ -9,7 +9,7 @@
 // vectors are a stand-in of the model's dimension (random projection of tf-idf, see
 // projection_embedder.hpp) while queries go through the real model — latency depends on the
 // dimension and the query's forward pass, not on the vectors' values.
-// Prints a Markdown section (bench/hybrid.sh appends it to bench/RESULTS.md). A benchmark,
+// Prints a Markdown section (bench/semantic.sh appends it to bench/RESULTS.md). A benchmark,
 // never a test.
 
 #include <time.h>

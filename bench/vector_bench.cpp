@@ -15,7 +15,7 @@
 // Measures per engine: build time, bytes per vector (index memory / vectors), and for a sweep
 // of search beam widths (ef) recall@10 and queries per second; then the QPS at the smallest
 // ef reaching recall@10 >= 0.95. Also exact search QPS (float32 and int8). Prints a Markdown
-// section (bench/vector.sh appends it to bench/RESULTS.md). A benchmark, never a test.
+// section (bench/semantic.sh appends it to bench/RESULTS.md). A benchmark, never a test.
 //
 // Fairness: this file is compiled with -march=native so that hnswlib's header-only distance
 // code uses the CPU's SIMD (it selects AVX/AVX-512 at compile time); paperboy's own kernels
