@@ -867,7 +867,8 @@ int run(int argc, char** argv) {
   bool similar_json = false;
   auto* similar = app.add_subcommand(
       "similar",
-      "Papers like a given paper (its strongest terms as a query); never the paper itself");
+      "Papers like a given paper (its strongest terms as a query, fused with its vector's "
+      "neighbours when papers are embedded); never the paper itself");
   similar->add_option("id", similar_id, "arXiv id of the paper")->required();
   similar->add_option("-k,--limit", similar_k, "Number of results")
       ->capture_default_str()
