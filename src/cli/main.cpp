@@ -380,7 +380,7 @@ struct SemanticArgs {
   std::string mode = "lexical";  // search / eval
   std::string model;             // model directory (default: the one the vectors came from)
   bool int8 = false;
-  std::string fusion = "rrf";
+  std::string fusion;           // rrf or score; empty: the model's paperboy.json, else rrf
   double semantic_weight = -1;  // < 0: the model's paperboy.json "hybrid_weight", else 1
   size_t depth = 100;
   unsigned threads = 0;
@@ -413,12 +413,11 @@ Result<engine::HybridOptions> hybrid_options(const SemanticArgs& a, const std::s
     if (j.is_object()) {
       if (weight < 0 && j.contains("hybrid_weight") && j["hybrid_weight"].is_number())
         weight = j["hybrid_weight"];
-      if (j.contains("fusion") && j["fusion"].is_string() && a.fusion == "rrf")
-        fusion = j["fusion"];
+      if (j.contains("fusion") && j["fusion"].is_string() && fusion.empty()) fusion = j["fusion"];
     }
   }
   h.semantic_weight = weight < 0 ? 1.0 : weight;
-  if (fusion == "rrf") {
+  if (fusion.empty() || fusion == "rrf") {
     h.method = engine::FusionMethod::kRrf;
   } else if (fusion == "score") {
     h.method = engine::FusionMethod::kScore;
@@ -834,8 +833,9 @@ int run(int argc, char** argv) {
   search->add_flag("--prf", search_prf, "Expand the query from the top results (RM3)");
   SemanticArgs search_sem;
   auto add_fusion = [](CLI::App* c, SemanticArgs& sa) {
-    c->add_option("--fusion", sa.fusion, "How hybrid fuses: rrf (reciprocal rank) or score")
-        ->capture_default_str();
+    c->add_option("--fusion", sa.fusion,
+                  "How hybrid fuses: rrf (reciprocal rank) or score (default: the model's "
+                  "paperboy.json fusion, else rrf)");
     c->add_option("--semantic-weight", sa.semantic_weight,
                   "Weight of the semantic ranking in hybrid fusion (lexical: 1; default: the "
                   "model's paperboy.json hybrid_weight, else 1)");
