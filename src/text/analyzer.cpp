@@ -7,6 +7,7 @@
 #include <unicode/utf16.h>
 #include "core/string_map.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstring>
@@ -430,8 +431,17 @@ size_t Analyzer::Impl::scan_word(std::string_view s, size_t i) {
     size_t apostrophe_length = 0;
     if (c < 0x80) {
       if (kAsciiClass[c] != 0) {
-        if (folded.size() < limit) folded += ascii_lower(c);
-        ++i;
+        // The whole run of ASCII letters and digits at once, lower-cased into place.
+        size_t end = i + 1;
+        while (end < n && is_ascii_alnum(static_cast<unsigned char>(s[end]))) ++end;
+        if (folded.size() < limit) {
+          size_t take = std::min(end - i, limit - folded.size());
+          size_t at = folded.size();
+          folded.resize(at + take);
+          for (size_t k = 0; k < take; ++k)
+            folded[at + k] = ascii_lower(static_cast<unsigned char>(s[i + k]));
+        }
+        i = end;
         continue;
       }
       // A decimal point: "3.1" stays one token. s[i - 1] is this word's previous character.
