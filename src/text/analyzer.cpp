@@ -7,11 +7,11 @@
 #include <unicode/utf16.h>
 #include "core/string_map.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
-#include <functional>
+#include <cstring>
 #include <string>
-#include <unordered_map>
 
 #include "core/result.hpp"
 #include "core/utf8.hpp"
@@ -275,17 +275,94 @@ class StopwordSet {
 constexpr StopwordSet kStopwordSet;
 
 // ---------------------------------------------------------------------------------------------
-// Stem cache
+// Term cache
 
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+// Folded words and their terms (stemming is most of the cost of analysis without it). An
+// entry keeps word and term side by side in one arena and a slot is 16 bytes, so a hit reads
+// one slot and usually one arena line. Entries are numbered in insertion order: the number is
+// Token::term_key. Open addressing with linear probing, as core/string_map.hpp.
+class TermCache {
+ public:
+  static constexpr size_t kMaxBytes = 255;  // longer words or terms are not cached
+
+  TermCache() { clear(); }
+
+  // The key of `word`, with its term and stopword flag; kNoTermKey if absent.
+  std::uint32_t find(std::string_view word, std::string_view& term, bool& stopword) const {
+    const std::uint64_t h = hash_bytes(word);
+    const auto tag = static_cast<std::uint32_t>(h >> 32);
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.key == kNoTermKey) return kNoTermKey;
+      if (s.tag == tag && s.word_size == word.size() &&
+          std::memcmp(arena_.data() + s.offset, word.data(), word.size()) == 0) {
+        term = std::string_view(arena_).substr(s.offset + s.word_size, s.term_size);
+        stopword = s.stopword;
+        return s.key;
+      }
+    }
+  }
+
+  // Adds `word`, which is absent, with its term (both at most kMaxBytes) and whether it is a
+  // stopword. Returns its key.
+  std::uint32_t insert(std::string_view word, std::string_view term, bool stopword) {
+    if ((size() + 1) * 4 > slots_.size() * 3) rehash(slots_.size() * 2);
+    const std::uint64_t h = hash_bytes(word);
+    size_t i = h & mask_;
+    while (slots_[i].key != kNoTermKey) i = (i + 1) & mask_;
+    Slot& s = slots_[i];
+    s.tag = static_cast<std::uint32_t>(h >> 32);
+    s.offset = static_cast<std::uint32_t>(arena_.size());
+    s.word_size = static_cast<std::uint8_t>(word.size());
+    s.term_size = static_cast<std::uint8_t>(term.size());
+    s.stopword = stopword;
+    s.key = static_cast<std::uint32_t>(size_++);
+    arena_.append(word);
+    arena_.append(term);
+    return s.key;
+  }
+
+  size_t size() const { return size_; }
+  // Whether an insert would pass `max_entries` or outgrow the 32-bit keys and offsets.
+  bool full(size_t max_entries) const {
+    return size_ >= max_entries || size_ >= kNoTermKey - 1 ||
+           arena_.size() > UINT32_MAX - 2 * kMaxBytes;
+  }
+
+  void clear() {
+    slots_.assign(1024, Slot{});
+    mask_ = slots_.size() - 1;
+    arena_.clear();
+    size_ = 0;
+  }
+
+ private:
+  struct Slot {
+    std::uint32_t tag = 0;  // high half of the word's hash
+    std::uint32_t offset = 0;
+    std::uint32_t key = kNoTermKey;  // kNoTermKey: empty
+    std::uint8_t word_size = 0;
+    std::uint8_t term_size = 0;
+    bool stopword = false;
+  };
+
+  void rehash(size_t n) {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(n, Slot{});
+    mask_ = n - 1;
+    for (const Slot& s : old) {
+      if (s.key == kNoTermKey) continue;
+      size_t i = hash_bytes(std::string_view(arena_).substr(s.offset, s.word_size)) & mask_;
+      while (slots_[i].key != kNoTermKey) i = (i + 1) & mask_;
+      slots_[i] = s;
+    }
+  }
+
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+  size_t size_ = 0;
+  std::string arena_;
 };
-
-// Word frequencies are Zipfian: a cache of this size holds the whole alphabetic vocabulary of
-// a 100k-paper corpus (measured: clearing at 100k entries made stemming 19% of index build
-// time), while bounding memory (about 100 bytes an entry) for each analyzer.
-constexpr size_t kStemCacheMaxEntries = 400'000;
 
 // Porter2 leaves words of one or two letters unchanged.
 constexpr size_t kMinStemmedLength = 3;
@@ -318,8 +395,11 @@ struct Analyzer::Impl {
   size_t scan_word(std::string_view s, size_t i);
   // Bytes of the compound joiner at s[i]: '-', '.', U+2010, U+2011; 0 if none.
   static size_t joiner_length(std::string_view s, size_t i);
-  // The term of a folded word: stemmed if it is an English word and stemming is on.
-  void make_term(const std::string& word, std::string& term);
+  // The term of a folded word (stemmed if it is an English word and stemming is on) and
+  // whether the word is a stopword. Returns the word's term key.
+  std::uint32_t make_term(const std::string& word, std::string& term, bool& stopword);
+  // The same, without the cache; false if libstemmer failed (out of memory).
+  bool make_term_uncached(const std::string& word, std::string& term);
   // Appends a token for `folded` unless it is empty; returns whether it did.
   bool emit_word(size_t begin, size_t end, std::uint32_t position, std::vector<Token>& out);
   // Appends the joined form of the compound whose parts are out[first_part...]. It is the
@@ -327,7 +407,6 @@ struct Analyzer::Impl {
   // analyses like the same compound written solid: "fine-tuning" -> finetun == "finetuning"
   // (the parts' stems would give finetune), "k-means" -> kmean == "kmeans".
   void emit_joined(size_t first_part, std::vector<Token>& out);
-  std::string_view stem(const std::string& word);
   void truncate(std::string& term) const {
     term.resize(utf8::truncate(term, options.max_token_bytes).size());
   }
@@ -335,8 +414,8 @@ struct Analyzer::Impl {
   AnalyzerOptions options;
   const Folder& folder;
   sb_stemmer* stemmer;
-  StringMap<std::uint64_t> stem_cache;
-  std::string stem_arena;
+  TermCache term_cache;
+  std::uint64_t term_key_epoch = 0;
   // Buffers reused across words and calls so that scanning does not allocate.
   std::string folded;
   std::string joined;
@@ -352,8 +431,17 @@ size_t Analyzer::Impl::scan_word(std::string_view s, size_t i) {
     size_t apostrophe_length = 0;
     if (c < 0x80) {
       if (kAsciiClass[c] != 0) {
-        if (folded.size() < limit) folded += ascii_lower(c);
-        ++i;
+        // The whole run of ASCII letters and digits at once, lower-cased into place.
+        size_t end = i + 1;
+        while (end < n && is_ascii_alnum(static_cast<unsigned char>(s[end]))) ++end;
+        if (folded.size() < limit) {
+          size_t take = std::min(end - i, limit - folded.size());
+          size_t at = folded.size();
+          folded.resize(at + take);
+          for (size_t k = 0; k < take; ++k)
+            folded[at + k] = ascii_lower(static_cast<unsigned char>(s[i + k]));
+        }
+        i = end;
         continue;
       }
       // A decimal point: "3.1" stays one token. s[i - 1] is this word's previous character.
@@ -408,37 +496,40 @@ size_t Analyzer::Impl::joiner_length(std::string_view s, size_t i) {
   return 0;
 }
 
-std::string_view Analyzer::Impl::stem(const std::string& word) {
-  // The cache maps a word to (offset << 16 | length) of its stem in stem_arena.
-  if (const std::uint64_t* v = stem_cache.find(word))
-    return std::string_view(stem_arena).substr(*v >> 16, *v & 0xffff);
-  if (stem_cache.size() >= kStemCacheMaxEntries) {
-    stem_cache.clear();
-    stem_arena.clear();
+std::uint32_t Analyzer::Impl::make_term(const std::string& word, std::string& term,
+                                        bool& stopword) {
+  const bool cacheable = word.size() <= TermCache::kMaxBytes;
+  if (cacheable) {
+    std::string_view cached;
+    std::uint32_t key = term_cache.find(word, cached, stopword);
+    if (key != kNoTermKey) {
+      term.assign(cached);
+      return key;
+    }
   }
-  const sb_symbol* stemmed = sb_stemmer_stem(
-      stemmer, reinterpret_cast<const sb_symbol*>(word.data()), static_cast<int>(word.size()));
-  if (stemmed == nullptr) return word;  // out of memory inside libstemmer: keep the word
-  auto len = static_cast<std::uint64_t>(sb_stemmer_length(stemmer)) & 0xffff;
-  std::uint64_t off = stem_arena.size();
-  stem_arena.append(reinterpret_cast<const char*>(stemmed), len);
-  stem_cache.insert(word, off << 16 | len);
-  return std::string_view(stem_arena).substr(off, len);
+  stopword = kStopwordSet.contains(word);
+  if (!make_term_uncached(word, term) || !cacheable || term.size() > TermCache::kMaxBytes ||
+      term_cache.full(options.term_cache_entries))
+    return kNoTermKey;
+  return term_cache.insert(word, term, stopword);
 }
 
-void Analyzer::Impl::make_term(const std::string& word, std::string& term) {
+bool Analyzer::Impl::make_term_uncached(const std::string& word, std::string& term) {
   // Porter2 is for English words: tokens with digits ("gpt4", "3.1") or other scripts are
   // left alone.
   bool stemmable = options.stem && word.size() >= kMinStemmedLength;
   for (size_t k = 0; stemmable && k < word.size(); ++k) {
     stemmable = word[k] >= 'a' && word[k] <= 'z';
   }
-  if (stemmable) {
-    term = stem(word);
-    truncate(term);  // Porter2 never lengthens a word; this is only a safeguard
-  } else {
-    term = word;
-  }
+  term = word;
+  if (!stemmable) return true;
+  const sb_symbol* stemmed = sb_stemmer_stem(
+      stemmer, reinterpret_cast<const sb_symbol*>(word.data()), static_cast<int>(word.size()));
+  if (stemmed == nullptr) return false;  // out of memory inside libstemmer: keep the word
+  term.assign(reinterpret_cast<const char*>(stemmed),
+              static_cast<size_t>(sb_stemmer_length(stemmer)));
+  truncate(term);  // Porter2 never lengthens a word; this is only a safeguard
+  return true;
 }
 
 bool Analyzer::Impl::emit_word(size_t begin, size_t end, std::uint32_t position,
@@ -448,15 +539,15 @@ bool Analyzer::Impl::emit_word(size_t begin, size_t end, std::uint32_t position,
   token.position = position;
   token.begin = static_cast<std::uint32_t>(begin);
   token.end = static_cast<std::uint32_t>(end);
-  token.stopword = kStopwordSet.contains(folded);
-  make_term(folded, token.term);
+  token.term_key = make_term(folded, token.term, token.stopword);
   return true;
 }
 
 void Analyzer::Impl::emit_joined(size_t first_part, std::vector<Token>& out) {
   truncate(joined);
   Token token;
-  make_term(joined, token.term);
+  bool stopword;  // of the joined word: not flagged (a compound is no function word)
+  token.term_key = make_term(joined, token.term, stopword);
   token.position = out[first_part].position;
   token.begin = out[first_part].begin;
   token.end = out.back().end;
@@ -466,6 +557,11 @@ void Analyzer::Impl::emit_joined(size_t first_part, std::vector<Token>& out) {
 
 std::uint32_t Analyzer::Impl::analyze(std::string_view s, std::vector<Token>& out,
                                       std::uint32_t position) {
+  // Emptied between calls only, so that the keys of one call's tokens stay valid together.
+  if (term_cache.size() > 0 && term_cache.full(options.term_cache_entries)) {
+    term_cache.clear();
+    ++term_key_epoch;
+  }
   const size_t n = s.size();
   size_t i = 0;
   while (i < n) {
@@ -544,6 +640,8 @@ std::string Analyzer::normalize_word(std::string_view word) {
   }
   return tokens.front().term;
 }
+
+std::uint64_t Analyzer::term_key_epoch() const { return impl_->term_key_epoch; }
 
 bool Analyzer::is_stopword(std::string_view folded_word) {
   return kStopwordSet.contains(folded_word);

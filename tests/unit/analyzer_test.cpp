@@ -4,12 +4,16 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <ostream>
 #include <random>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "../test_support.hpp"
 #include "core/utf8.hpp"
 
 namespace pb::text {
@@ -115,14 +119,14 @@ const std::vector<Case> kCases = {
     {"\xed\xa0\x80word", "word"},  // an encoded surrogate
 };
 
-class AnalyzerCases : public testing::TestWithParam<Case> {};
+class AnalyzerCases : public ::testing::TestWithParam<Case> {};
 
 TEST_P(AnalyzerCases, Tokens) {
   Analyzer analyzer;
   EXPECT_EQ(analyze(analyzer, GetParam().input), GetParam().expected);
 }
 
-INSTANTIATE_TEST_SUITE_P(Analyzer, AnalyzerCases, testing::ValuesIn(kCases));
+INSTANTIATE_TEST_SUITE_P(Analyzer, AnalyzerCases, ::testing::ValuesIn(kCases));
 
 // Without stemming, to see folding alone.
 const std::vector<Case> kFoldingCases = {
@@ -156,14 +160,14 @@ const std::vector<Case> kFoldingCases = {
     {"\u0301 word", "word"},
 };
 
-class AnalyzerFoldingCases : public testing::TestWithParam<Case> {};
+class AnalyzerFoldingCases : public ::testing::TestWithParam<Case> {};
 
 TEST_P(AnalyzerFoldingCases, Tokens) {
   Analyzer analyzer({.stem = false});
   EXPECT_EQ(analyze(analyzer, GetParam().input), GetParam().expected);
 }
 
-INSTANTIATE_TEST_SUITE_P(Analyzer, AnalyzerFoldingCases, testing::ValuesIn(kFoldingCases));
+INSTANTIATE_TEST_SUITE_P(Analyzer, AnalyzerFoldingCases, ::testing::ValuesIn(kFoldingCases));
 
 TEST(AnalyzerTest, FoldedSpellingsAreEqual) {
   Analyzer analyzer;
@@ -378,6 +382,65 @@ TEST(AnalyzerTest, StemCacheGivesTheSameTermsAsAFreshAnalyzer) {
   EXPECT_EQ(warm.terms(text), first);
   Analyzer fresh;
   EXPECT_EQ(fresh.terms(text), first);
+}
+
+// Everything but the term key, which depends on the cache's history.
+bool same_token(const Token& a, const Token& b) {
+  return a.term == b.term && a.position == b.position && a.begin == b.begin && a.end == b.end &&
+         a.joined == b.joined && a.stopword == b.stopword;
+}
+
+// The term cache is a memo: with it (warm, cold, or emptied again and again) an analyzer gives
+// the same tokens as without it. Checked on real abstracts (SciFact's corpus, raw JSON lines:
+// also punctuation, escapes and numbers), and every cached term key stands for one term.
+TEST(AnalyzerTest, TermCacheGivesTheSameTokensAsNoCache) {
+  const auto path = pb::testing::shared_data() / "ir_eval" / "scifact" / "corpus.jsonl";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "shared data not found at " << path;
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; lines.size() < 1500 && std::getline(in, line);) lines.push_back(line);
+  ASSERT_GT(lines.size(), 1000u);
+  lines.push_back("Schrödinger's ﬁne-tuning of GPT-4 vs. GPT4 (k-means, 3.1%) — 東京 ½ ẞ");
+
+  Analyzer plain({.term_cache_entries = 0});
+  Analyzer cached;  // the default cache, cold on the first pass and warm on the second
+  Analyzer tiny({.term_cache_entries = 7});  // emptied on almost every call
+  struct Checked {
+    Analyzer* analyzer;
+    std::uint64_t epoch;
+    std::map<std::uint32_t, std::string> term_of_key;  // in this epoch
+  };
+  Checked checked[] = {{&cached, cached.term_key_epoch(), {}}, {&tiny, tiny.term_key_epoch(), {}}};
+  std::vector<Token> expected, got;
+  size_t tokens = 0;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const std::string& line : lines) {
+      expected.clear();
+      plain.analyze(line, expected, 3);
+      for (Checked& c : checked) {
+        got.clear();
+        c.analyzer->analyze(line, got, 3);
+        ASSERT_EQ(got.size(), expected.size()) << line;
+        for (size_t k = 0; k < got.size(); ++k) {
+          ASSERT_TRUE(same_token(got[k], expected[k])) << line << "\n"
+                                                       << got[k].term << " != " << expected[k].term;
+        }
+        if (c.analyzer->term_key_epoch() != c.epoch) {
+          c.epoch = c.analyzer->term_key_epoch();
+          c.term_of_key.clear();
+        }
+        for (const Token& token : got) {
+          if (token.term_key == kNoTermKey) continue;
+          auto [it, fresh] = c.term_of_key.emplace(token.term_key, token.term);
+          EXPECT_EQ(it->second, token.term);
+        }
+      }
+      for (const Token& token : expected) EXPECT_EQ(token.term_key, kNoTermKey);
+      tokens += expected.size();
+    }
+  }
+  EXPECT_GT(tokens, 100'000u);
+  EXPECT_GT(tiny.term_key_epoch(), 100u);
 }
 
 // English-like text: a Zipfian draw from abstract vocabulary, with the punctuation,

@@ -621,6 +621,26 @@ TEST_F(SegmentTest, NormsFollowTheFormulaAndAreCachedPerParameters) {
   EXPECT_EQ(*again, *n);
 }
 
+// The builder maps the analyzer's term keys to its term ids: a segment is the same byte for
+// byte whatever the analyzer's term cache does (none, emptied every few calls, the default,
+// or already warm), and with a compound whose joined form repeats one of its parts.
+TEST_F(SegmentTest, SegmentBytesDoNotDependOnTheTermCache) {
+  auto docs = make_docs(700, 2);
+  docs[11].abstract = "run-ning running ning run kmeans k-means means-k x-x x x-x-x xx";
+  text::Analyzer none({.term_cache_entries = 0});
+  ASSERT_NE(build_segment(docs, dir_ / "none.seg", none), nullptr);
+  const std::string expected = pb::testing::read_file(dir_ / "none.seg");
+  ASSERT_FALSE(expected.empty());
+  text::Analyzer tiny({.term_cache_entries = 5});
+  ASSERT_NE(build_segment(docs, dir_ / "tiny.seg", tiny), nullptr);
+  EXPECT_EQ(pb::testing::read_file(dir_ / "tiny.seg"), expected);
+  EXPECT_GT(tiny.term_key_epoch(), 0u);
+  for (int run = 0; run < 2; ++run) {  // cold, then warm
+    ASSERT_NE(build_segment(docs, dir_ / "default.seg", analyzer_), nullptr);
+    EXPECT_EQ(pb::testing::read_file(dir_ / "default.seg"), expected);
+  }
+}
+
 TEST_F(SegmentTest, AuthorNamesAreEightPositionsApart) {
   IndexDoc d;
   d.id = "x";

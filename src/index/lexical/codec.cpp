@@ -93,14 +93,6 @@ size_t unpack(const std::uint8_t* in, size_t count, unsigned bits, std::uint32_t
   return bytes;
 }
 
-void put_varint(std::uint64_t v, std::string& out) {
-  while (v >= 0x80) {
-    out += static_cast<char>(static_cast<std::uint8_t>(v) | 0x80);
-    v >>= 7;
-  }
-  out += static_cast<char>(v);
-}
-
 const std::uint8_t* get_varint(const std::uint8_t* p, const std::uint8_t* end, std::uint64_t& v) {
   v = 0;
   for (unsigned shift = 0; p < end && shift < 64; shift += 7) {

@@ -29,7 +29,14 @@ inline size_t packed_bytes(size_t count, unsigned bits) { return (count * bits +
 // only for buffers with that much readable slack (segment files guarantee it).
 size_t unpack_block(const std::uint8_t* in, size_t count, unsigned bits, std::uint32_t* out);
 
-void put_varint(std::uint64_t v, std::string& out);
+// Inline: index building writes one varint per position.
+inline void put_varint(std::uint64_t v, std::string& out) {
+  while (v >= 0x80) {
+    out += static_cast<char>(static_cast<std::uint8_t>(v) | 0x80);
+    v >>= 7;
+  }
+  out += static_cast<char>(v);
+}
 // Decodes one varint at p (bounded by end); returns the new position, or nullptr if malformed.
 const std::uint8_t* get_varint(const std::uint8_t* p, const std::uint8_t* end, std::uint64_t& v);
 

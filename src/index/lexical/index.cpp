@@ -190,9 +190,12 @@ Status LexicalIndex::update(std::span<const IndexDoc> docs,
       if (seen.insert(docs[i].id).second) unique.push_back(&docs[i]);
     std::reverse(unique.begin(), unique.end());
   }
-  // Tombstone older copies.
-  std::set<std::string> gone(deleted_ids.begin(), deleted_ids.end());
-  for (const auto* d : unique) gone.insert(d->id);
+  // Tombstone older copies (an index without segments has none).
+  std::set<std::string> gone;
+  if (!next->segments.empty()) {
+    gone.insert(deleted_ids.begin(), deleted_ids.end());
+    for (const auto* d : unique) gone.insert(d->id);
+  }
   if (!gone.empty()) {
     for (auto& v : next->segments) {
       std::shared_ptr<std::vector<std::uint64_t>> bits;

@@ -155,7 +155,8 @@ void SegmentWriter::flush_block() {
   }
   // Gaps from the previous block's last document (the first block starts from 0).
   std::uint32_t prev = blocks_.size() > term.first_block ? blocks_.back().last_doc : 0;
-  std::vector<std::uint32_t> gaps(block_docs_.size());
+  std::vector<std::uint32_t>& gaps = block_gaps_;
+  gaps.resize(block_docs_.size());
   for (size_t i = 0; i < block_docs_.size(); ++i) {
     gaps[i] = block_docs_[i] - prev;
     prev = block_docs_[i];
@@ -281,8 +282,17 @@ std::uint32_t SegmentBuilder::term_id(std::string_view term) {
   auto id = static_cast<std::uint32_t>(terms_.size());
   vocabulary_.insert(term, id);
   terms_.emplace_back(term);
-  postings_.emplace_back();
+  term_data_.emplace_back();
   return id;
+}
+
+std::uint32_t SegmentBuilder::term_id(const text::Token& token) {
+  if (token.term_key == text::kNoTermKey) return term_id(token.term);
+  if (token.term_key >= key_terms_.size())
+    key_terms_.resize(std::max<size_t>(token.term_key + 1, key_terms_.size() * 2), kNoTerm);
+  std::uint32_t& term = key_terms_[token.term_key];
+  if (term == kNoTerm) term = term_id(token.term);
+  return term;
 }
 
 void SegmentBuilder::add(const IndexDoc& doc) {
@@ -291,10 +301,27 @@ void SegmentBuilder::add(const IndexDoc& doc) {
   info.id = doc.id;
   info.day = doc.day;
   occurrences_.clear();
+  doc_terms_.clear();
+  // Occurrences are numbered by the document's own term list (first occurrence first), so
+  // that grouping them by term is a counting sort instead of a comparison sort.
   auto analyze_field = [&](std::uint32_t field, std::string_view text, std::uint32_t first) {
     tokens_.clear();
     std::uint32_t next = analyzer_.analyze(text, tokens_, first);
-    for (const auto& t : tokens_) occurrences_.push_back({term_id(t.term), field, t.position});
+    if (analyzer_.term_key_epoch() != key_epoch_) {
+      key_epoch_ = analyzer_.term_key_epoch();
+      key_terms_.clear();
+    }
+    for (const auto& t : tokens_) {
+      std::uint32_t term = term_id(t);
+      TermData& data = term_data_[term];
+      if (data.last_doc_plus_one != doc_id + 1) {
+        data.last_doc_plus_one = doc_id + 1;
+        data.local = static_cast<std::uint32_t>(doc_terms_.size());
+        doc_terms_.push_back({term, {0, 0, 0}, nullptr});
+      }
+      ++doc_terms_[data.local].tf[field];
+      occurrences_.push_back({data.local, field, t.position});
+    }
     return next;
   };
   std::uint32_t n = analyze_field(0, doc.title, 0);
@@ -312,26 +339,33 @@ void SegmentBuilder::add(const IndexDoc& doc) {
   info.length[2] = static_cast<std::uint16_t>(std::min<std::uint32_t>(words, 65535));
   docs_.push_back(info);
 
-  std::sort(occurrences_.begin(), occurrences_.end(), [](const Occurrence& a, const Occurrence& b) {
-    if (a.term != b.term) return a.term < b.term;
-    if (a.field != b.field) return a.field < b.field;
-    return a.position < b.position;
-  });
-  for (size_t i = 0; i < occurrences_.size();) {
-    size_t j = i;
-    std::uint32_t tf[3] = {0, 0, 0};
-    while (j < occurrences_.size() && occurrences_[j].term == occurrences_[i].term)
-      ++tf[occurrences_[j++].field];
-    auto& out = postings_[occurrences_[i].term];
-    out.push_back(doc_id);
-    out.push_back(tf[0]);
-    out.push_back(tf[1]);
-    out.push_back(tf[2]);
-    for (size_t k = i; k < j; ++k) out.push_back(occurrences_[k].position);
-    i = j;
+  // Each term's posting [doc, tf0, tf1, tf2, positions...] is laid out first; the positions
+  // are then filled in occurrence order, which is field order because the fields are analysed
+  // one after the other.
+  for (DocTerm& t : doc_terms_) {
+    auto& out = term_data_[t.term].postings;
+    size_t at = out.size();
+    out.resize(at + 4 + t.tf[0] + t.tf[1] + t.tf[2]);
+    std::uint32_t* p = out.data() + at;
+    p[0] = doc_id;
+    p[1] = t.tf[0];
+    p[2] = t.tf[1];
+    p[3] = t.tf[2];
+    t.next = p + 4;
+  }
+  for (const Occurrence& o : occurrences_) *doc_terms_[o.local].next++ = o.position;
+  // Within a field positions come out in increasing order, except that a compound's joined
+  // form, emitted after its parts at the first part's position, can follow a larger position
+  // of the same term; such (rare) runs are sorted.
+  for (const DocTerm& t : doc_terms_) {
+    std::uint32_t* p = t.next - t.tf[0] - t.tf[1] - t.tf[2];
+    for (std::uint32_t tf : t.tf) {
+      if (!std::is_sorted(p, p + tf)) std::sort(p, p + tf);
+      p += tf;
+    }
   }
   auto add_special = [&](std::string term) {
-    auto& out = postings_[term_id(term)];
+    auto& out = term_data_[term_id(term)].postings;
     if (out.size() >= 4 && out[out.size() - 4] == doc_id) return;  // duplicate category
     out.push_back(doc_id);
     out.push_back(0);
@@ -348,13 +382,25 @@ void SegmentBuilder::add(const IndexDoc& doc) {
 Status SegmentBuilder::write(const std::filesystem::path& path) {
   SegmentWriter w;
   for (const auto& d : docs_) w.add_doc(d);
-  std::vector<std::uint32_t> order(terms_.size());
-  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(),
-            [&](std::uint32_t a, std::uint32_t b) { return terms_[a] < terms_[b]; });
-  for (std::uint32_t t : order) {
+  // Terms in byte order. Sorted by their first eight bytes as a big-endian number first (the
+  // same order for those bytes), so that most comparisons are one integer compare.
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> order(terms_.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) {
+    std::uint64_t prefix = 0;
+    const std::string& term = terms_[i];
+    for (size_t k = 0; k < 8; ++k) {
+      prefix <<= 8;
+      if (k < term.size()) prefix |= static_cast<unsigned char>(term[k]);
+    }
+    order[i] = {prefix, i};
+  }
+  std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first < b.first;
+    return terms_[a.second] < terms_[b.second];
+  });
+  for (const auto& [prefix, t] : order) {
     w.begin_term(terms_[t]);
-    const auto& p = postings_[t];
+    const auto& p = term_data_[t].postings;
     size_t i = 0;
     while (i < p.size()) {
       std::uint32_t doc = p[i];

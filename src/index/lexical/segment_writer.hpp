@@ -67,6 +67,7 @@ class SegmentWriter {
   std::uint32_t term_df_ = 0;
   std::uint32_t last_doc_ = 0;
   std::vector<std::uint32_t> block_docs_;
+  std::vector<std::uint32_t> block_gaps_;  // scratch for flush_block()
   std::array<std::vector<std::uint32_t>, 3> block_tf_;
   std::string block_positions_;
   std::string last_term_;
@@ -75,24 +76,46 @@ class SegmentWriter {
 // Inverts documents in memory. Not thread-safe.
 class SegmentBuilder {
  public:
-  explicit SegmentBuilder(text::Analyzer& analyzer) : analyzer_(analyzer) {}
+  explicit SegmentBuilder(text::Analyzer& analyzer)
+      : analyzer_(analyzer), key_epoch_(analyzer.term_key_epoch()) {}
   void add(const IndexDoc& doc);
   std::uint32_t doc_count() const { return static_cast<std::uint32_t>(docs_.size()); }
   Status write(const std::filesystem::path& path);
 
  private:
   std::uint32_t term_id(std::string_view term);
+  std::uint32_t term_id(const text::Token& token);
+  static constexpr std::uint32_t kNoTerm = UINT32_MAX;
   text::Analyzer& analyzer_;
+  // Term ids by the analyzer's term keys (kNoTerm: not seen yet), for key_epoch_: most tokens
+  // find their term id here without hashing.
+  std::uint64_t key_epoch_;
+  std::vector<std::uint32_t> key_terms_;
   std::vector<DocInfo> docs_;
   StringMap<std::uint32_t> vocabulary_;
   std::vector<std::string> terms_;
-  // Per term: a flat stream of postings [doc, tf0, tf1, tf2, positions...].
-  std::vector<std::vector<std::uint32_t>> postings_;
-  std::vector<text::Token> tokens_;
+  // Per term id, in one record so that adding a document touches one place per term.
+  struct TermData {
+    // A flat stream of postings [doc, tf0, tf1, tf2, positions...].
+    std::vector<std::uint32_t> postings;
+    // The last document that used the term, plus one (0: none), and the term's index in that
+    // document's doc_terms_.
+    std::uint32_t last_doc_plus_one = 0;
+    std::uint32_t local = 0;
+  };
+  std::vector<TermData> term_data_;
+  // The document being added: its distinct terms and its term occurrences in analysis order.
+  struct DocTerm {
+    std::uint32_t term;
+    std::array<std::uint32_t, 3> tf;
+    std::uint32_t* next;  // where the next position goes in the term's postings
+  };
+  std::vector<DocTerm> doc_terms_;
   struct Occurrence {
-    std::uint32_t term, field, position;
+    std::uint32_t local, field, position;
   };
   std::vector<Occurrence> occurrences_;
+  std::vector<text::Token> tokens_;
 };
 
 // The hash of a title's analysed words, shared by indexing and querying (0 for no words).

@@ -109,6 +109,11 @@ std::vector<std::string> from_json_array(const std::string& s) {
   return out;
 }
 
+// The columns of a paper's own row, in the order read_paper_columns() reads them.
+#define PB_PAPER_COLUMNS                                                                  \
+  "version, title, abstract, authors, categories, primary_category, submitted, updated, " \
+  "announced, comments, journal_ref, doi, submitter, code_url, project_url, keywords"
+
 class SqliteStore final : public Store {
  public:
   ~SqliteStore() override {
@@ -198,46 +203,66 @@ class SqliteStore final : public Store {
   Status scan(const std::function<bool(const Paper&)>& fn) override {
     // Keyset pagination keeps each read short, so a long export never blocks writers.
     std::string after;
+    std::vector<Paper> page;
     for (;;) {
-      std::vector<std::string> ids;
+      page.clear();
       {
         PB_ASSIGN_OR_RETURN(Stmt * s,
-                            stmt("SELECT id FROM papers WHERE id > ? ORDER BY id LIMIT 1000"));
+                            stmt("SELECT id, seq, " PB_PAPER_COLUMNS " FROM papers WHERE id > ? "
+                                 "ORDER BY id LIMIT 1000"));
         ResetGuard g{*s};
         s->bind(1, after);
-        int rc;
-        while ((rc = s->step()) == SQLITE_ROW) ids.push_back(s->text(0));
-        if (rc != SQLITE_DONE) return db_error("scanning papers");
+        PB_RETURN_IF_ERROR(read_page(*s, page, nullptr));
       }
-      if (ids.empty()) return ok_status();
-      for (const auto& id : ids) {
-        PB_ASSIGN_OR_RETURN(auto p, load(id));
-        if (p && !fn(*p)) return ok_status();
-      }
-      after = ids.back();
+      if (page.empty()) return ok_status();
+      static constexpr PageChildSql kById = {
+          "SELECT paper_id, version, created FROM paper_versions "
+          "WHERE paper_id > ? AND paper_id <= ? ORDER BY paper_id, version",
+          "SELECT paper_id, kind, value, source, observed_at FROM signals "
+          "WHERE paper_id > ? AND paper_id <= ? ORDER BY paper_id, kind, source, observed_at",
+          "SELECT paper_id, day, source, submitted_by FROM daily_listings "
+          "WHERE paper_id > ? AND paper_id <= ? ORDER BY paper_id, day, source"};
+      PB_RETURN_IF_ERROR(
+          read_children(kById, std::string_view(after), std::string_view(page.back().id), page));
+      for (const auto& p : page)
+        if (!fn(p)) return ok_status();
+      after = page.back().id;
     }
   }
 
   Status scan_changed(std::int64_t after_seq,
                       const std::function<bool(const Paper&, std::int64_t)>& fn) override {
     std::int64_t after = after_seq;
+    std::vector<Paper> page;
+    std::vector<std::int64_t> seqs;
     for (;;) {
-      std::vector<std::pair<std::string, std::int64_t>> batch;
+      page.clear();
+      seqs.clear();
       {
-        PB_ASSIGN_OR_RETURN(Stmt * s, stmt("SELECT id, seq FROM papers WHERE seq > ? "
-                                           "ORDER BY seq LIMIT 1000"));
+        PB_ASSIGN_OR_RETURN(Stmt * s,
+                            stmt("SELECT id, seq, " PB_PAPER_COLUMNS " FROM papers WHERE seq > ? "
+                                 "ORDER BY seq LIMIT 1000"));
         ResetGuard g{*s};
         s->bind(1, after);
-        int rc;
-        while ((rc = s->step()) == SQLITE_ROW) batch.emplace_back(s->text(0), s->integer(1));
-        if (rc != SQLITE_DONE) return db_error("scanning changes");
+        PB_RETURN_IF_ERROR(read_page(*s, page, &seqs));
       }
-      if (batch.empty()) return ok_status();
-      for (const auto& [id, seq] : batch) {
-        PB_ASSIGN_OR_RETURN(auto p, load(id));
-        if (p && !fn(*p, seq)) return ok_status();
-      }
-      after = batch.back().second;
+      if (page.empty()) return ok_status();
+      // The page's papers are the ones with seq in (after, last]: joined on that range, each
+      // child table is read through its paper_id index.
+      static constexpr PageChildSql kBySeq = {
+          "SELECT v.paper_id, v.version, v.created FROM papers p "
+          "JOIN paper_versions v ON v.paper_id = p.id WHERE p.seq > ? AND p.seq <= ? "
+          "ORDER BY v.paper_id, v.version",
+          "SELECT v.paper_id, v.kind, v.value, v.source, v.observed_at FROM papers p "
+          "JOIN signals v ON v.paper_id = p.id WHERE p.seq > ? AND p.seq <= ? "
+          "ORDER BY v.paper_id, v.kind, v.source, v.observed_at",
+          "SELECT v.paper_id, v.day, v.source, v.submitted_by FROM papers p "
+          "JOIN daily_listings v ON v.paper_id = p.id WHERE p.seq > ? AND p.seq <= ? "
+          "ORDER BY v.paper_id, v.day, v.source"};
+      PB_RETURN_IF_ERROR(read_children(kBySeq, after, seqs.back(), page));
+      for (size_t i = 0; i < page.size(); ++i)
+        if (!fn(page[i], seqs[i])) return ok_status();
+      after = seqs.back();
     }
   }
 
@@ -366,11 +391,89 @@ class SqliteStore final : public Store {
     return ok_status();
   }
 
+  // The columns of PB_PAPER_COLUMNS, from column `c` on.
+  static void read_paper_columns(const Stmt& s, int c, Paper& p) {
+    p.version = static_cast<int>(s.integer(c));
+    p.title = s.text(c + 1);
+    p.abstract = s.text(c + 2);
+    p.authors = from_json_array(s.text(c + 3));
+    p.categories = split_categories(s.text(c + 4));
+    p.primary_category = s.text(c + 5);
+    p.submitted = s.text(c + 6);
+    p.updated = s.text(c + 7);
+    p.announced = s.text(c + 8);
+    p.comments = s.text(c + 9);
+    p.journal_ref = s.text(c + 10);
+    p.doi = s.text(c + 11);
+    p.submitter = s.text(c + 12);
+    p.code_url = s.text(c + 13);
+    p.project_url = s.text(c + 14);
+    p.keywords = from_json_array(s.text(c + 15));
+  }
+
+  // Reads the rows of a page query (id, seq, PB_PAPER_COLUMNS) into `page`, and their seqs
+  // into `seqs` if given.
+  Status read_page(Stmt& s, std::vector<Paper>& page, std::vector<std::int64_t>* seqs) {
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      Paper& p = page.emplace_back();
+      p.id = s.text(0);
+      if (seqs) seqs->push_back(s.integer(1));
+      read_paper_columns(s, 2, p);
+    }
+    if (rc != SQLITE_DONE) return db_error("scanning papers");
+    return ok_status();
+  }
+
+  // A scan reads the versions, signals and daily listings of a whole page of papers with one
+  // query per table instead of three queries per paper. Each query takes the page's range as
+  // two parameters (low, high], returns paper_id first and orders by it, and then each
+  // paper's rows as load() orders them.
+  struct PageChildSql {
+    const char* versions;
+    const char* signals;
+    const char* daily;
+  };
+
+  template <typename Key>
+  Status read_children(const PageChildSql& sql, Key low, Key high, std::vector<Paper>& page) {
+    std::unordered_map<std::string_view, Paper*> by_id;
+    by_id.reserve(page.size());
+    for (auto& p : page) by_id.emplace(p.id, &p);
+    // Rows of papers outside the page (none, by construction) are skipped.
+    auto read = [&](const char* query, auto&& add) -> Status {
+      PB_ASSIGN_OR_RETURN(Stmt * v, stmt(query));
+      ResetGuard g{*v};
+      v->bind(1, low).bind(2, high);
+      int rc;
+      std::string id;
+      Paper* p = nullptr;
+      while ((rc = v->step()) == SQLITE_ROW) {
+        std::string next = v->text(0);
+        if (p == nullptr || next != id) {
+          id = std::move(next);
+          auto it = by_id.find(id);
+          p = it == by_id.end() ? nullptr : it->second;
+          if (p == nullptr) continue;
+        }
+        add(*v, *p);
+      }
+      if (rc != SQLITE_DONE) return db_error("scanning papers");
+      return ok_status();
+    };
+    PB_RETURN_IF_ERROR(read(sql.versions, [](const Stmt& v, Paper& p) {
+      p.versions.push_back({static_cast<int>(v.integer(1)), v.text(2)});
+    }));
+    PB_RETURN_IF_ERROR(read(sql.signals, [](const Stmt& v, Paper& p) {
+      p.signals.push_back({v.text(1), v.integer(2), v.text(3), v.text(4)});
+    }));
+    return read(sql.daily, [](const Stmt& v, Paper& p) {
+      p.daily.push_back({v.text(1), v.text(2), v.text(3)});
+    });
+  }
+
   Result<std::optional<Paper>> load(std::string_view id) {
-    PB_ASSIGN_OR_RETURN(
-        Stmt * s, stmt("SELECT version, title, abstract, authors, categories, primary_category, "
-                       "submitted, updated, announced, comments, journal_ref, doi, submitter, "
-                       "code_url, project_url, keywords FROM papers WHERE id = ?"));
+    PB_ASSIGN_OR_RETURN(Stmt * s, stmt("SELECT " PB_PAPER_COLUMNS " FROM papers WHERE id = ?"));
     Paper p;
     {
       ResetGuard g{*s};
@@ -379,22 +482,7 @@ class SqliteStore final : public Store {
       if (rc == SQLITE_DONE) return std::optional<Paper>();
       if (rc != SQLITE_ROW) return db_error("reading paper");
       p.id = std::string(id);
-      p.version = static_cast<int>(s->integer(0));
-      p.title = s->text(1);
-      p.abstract = s->text(2);
-      p.authors = from_json_array(s->text(3));
-      p.categories = split_categories(s->text(4));
-      p.primary_category = s->text(5);
-      p.submitted = s->text(6);
-      p.updated = s->text(7);
-      p.announced = s->text(8);
-      p.comments = s->text(9);
-      p.journal_ref = s->text(10);
-      p.doi = s->text(11);
-      p.submitter = s->text(12);
-      p.code_url = s->text(13);
-      p.project_url = s->text(14);
-      p.keywords = from_json_array(s->text(15));
+      read_paper_columns(*s, 0, p);
     }
     {
       PB_ASSIGN_OR_RETURN(Stmt * v, stmt("SELECT version, created FROM paper_versions "
