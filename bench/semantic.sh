@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Semantic search benchmarks, side by side on one core, appended to bench/RESULTS.md:
 #  1. embedding throughput per backend (embed_bench: model2vec, 6-layer 384-d BERT fp32/int8);
-#  2. vector index: paperboy's HNSW vs hnswlib vs faiss on 102k vectors (vector_bench);
+#  2. vector index: paperboy's HNSW vs hnswlib vs faiss on the GloVe vectors of the 102k papers;
 #  3. search latency by mode, query embedding included (hybrid_bench), with the static GloVe
 #     model (scripts/fetch-glove) and the 6-layer BERT from step 1 (int8).
 #   bench/semantic.sh [GLOVE_DIR]     (default models/glove-sif-100d, fetched if missing)
@@ -23,7 +23,7 @@ machine="$(lscpu | sed -n 's/^Model name:[[:space:]]*//p'), $(nproc) cores, $(fr
 rm -rf "$out/models"
 taskset -c 0 $b/embed_bench --corpus "$corpus" --papers 20000 --bert-papers 200 \
   --keep "$out/models" --model "$glove" > "$out/embed.md"
-taskset -c 0 $b/vector_bench --corpus "$corpus" --out "$out/vector.md" > /dev/null
+taskset -c 0 $b/vector_bench --corpus "$corpus" --model "$glove" --out "$out/vector.md" > /dev/null
 taskset -c 0 $b/hybrid_bench --corpus "$corpus" --model "$glove" \
   --model "$out/models/bert-6x384" > "$out/hybrid.md"
 {
@@ -36,7 +36,7 @@ taskset -c 0 $b/hybrid_bench --corpus "$corpus" --model "$glove" \
   echo
   cat "$out/vector.md"
   echo
-  echo "Command: \`taskset -c 0 $b/vector_bench --corpus $corpus\`."
+  echo "Command: \`taskset -c 0 $b/vector_bench --corpus $corpus --model $glove\`."
   echo
   cat "$out/hybrid.md"
   echo

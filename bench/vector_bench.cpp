@@ -2,14 +2,15 @@
 // hnswlib 0.6 and faiss 1.7 (IndexHNSWFlat, IndexHNSWSQ 8-bit) on the same vectors, one
 // thread, same run.
 //
-//   vector_bench --corpus arxiv.jsonl.gz [--dim 384] [--queries 1000] [--m 16] [--efc 200]
+//   vector_bench --corpus arxiv.jsonl.gz [--model DIR] [--dim 384] [--queries 1000] [--m 16]
+//                [--efc 200] [--limit N] [--no-faiss] [--faiss-sq] [--out FILE]
 //
-// Vectors: no pretrained text model of useful quality can be had here, so the benchmark
-// embeds the 102k real papers by random projection of their tf-idf vectors (title + abstract,
-// analysed like the lexical index: each term maps to a fixed pseudo-random Gaussian vector,
-// weighted by (1 + ln tf) * idf, summed, L2-normalised). Such vectors keep the corpus'
-// real neighbourhood structure (papers sharing rare terms are close), which is what an
-// ANN index is sensitive to. Queries are 1,000 sampled paper titles embedded the same way.
+// Vectors: with --model, the 102k real papers (title + abstract) and 1,000 sampled titles as
+// queries embedded by that model (e.g. the GloVe static model of scripts/fetch-glove: real
+// pretrained embeddings). Without it, a stand-in at any dimension: random projection of the
+// papers' tf-idf vectors (projection_embedder.hpp), which keeps the corpus' neighbourhood
+// structure but has a much higher intrinsic dimension than learned embeddings — a hard case
+// for every graph index.
 // Ground truth: exact float top 10 by dot product.
 //
 // Measures per engine: build time, bytes per vector (index memory / vectors), and for a sweep
@@ -43,6 +44,7 @@
 #include <vector>
 
 #include "core/hash.hpp"
+#include "embed/embedder.hpp"
 #include "engine/lexical_search.hpp"
 #include "index/vector/exact.hpp"
 #include "index/vector/hnsw.hpp"
@@ -83,7 +85,9 @@ struct Options {
   std::string out;
   size_t limit = 0;  // papers (0: all)
   bool faiss = true;
-  bool faiss_sq = false;  // IndexHNSWSQ: builds very slowly with Debian's faiss (opt-in)
+  bool faiss_sq = false;
+  std::string model;  // embed with this model directory instead of the projection stand-in  //
+                      // IndexHNSWSQ: builds very slowly with Debian's faiss (opt-in)
 };
 
 Options parse(int argc, char** argv) {
@@ -112,6 +116,8 @@ Options parse(int argc, char** argv) {
       o.faiss = false;
     else if (a == "--faiss-sq")
       o.faiss_sq = true;
+    else if (a == "--model")
+      o.model = val();
     else
       die("unknown argument " + a);
   }
@@ -137,7 +143,7 @@ double recall10(const std::vector<std::uint32_t>& got, const std::vector<std::ui
   return static_cast<double>(hit) / static_cast<double>(truth.size());
 }
 
-const std::vector<size_t> kEfs = {16, 32, 64, 128, 256, 512};
+const std::vector<size_t> kEfs = {16, 32, 64, 128, 256, 512, 1024};
 
 // Runs every query at each ef (one untimed warm-up pass over the queries first).
 template <typename Search>
@@ -195,14 +201,39 @@ int main(int argc, char** argv) {
   const size_t n = texts.size();
   std::fprintf(stderr, "embedding %zu papers (dim %u)\n", n, o.dim);
   auto t_embed = Clock::now();
-  bench::ProjectionEmbedder emb(o.dim);
-  for (const auto& t : texts) emb.count_df(t);
   std::vector<std::vector<float>> vecs;
-  vecs.reserve(n);
-  for (const auto& t : texts) vecs.push_back(emb.embed(t));
-  std::mt19937_64 rng(42);
   std::vector<std::vector<float>> queries;
-  for (size_t i = 0; i < o.queries; ++i) queries.push_back(emb.embed(titles[rng() % n]));
+  std::mt19937_64 rng(42);
+  std::string source;
+  if (!o.model.empty()) {
+    // A real model's vectors: documents and title queries embedded by it.
+    auto model = embed::load_model(o.model);
+    if (!model.ok()) die(model.error().message());
+    o.dim = static_cast<std::uint32_t>((*model)->dim());
+    source = "embedded by " + (*model)->describe();
+    auto take = [&](const std::vector<std::string>& in, embed::Kind kind) {
+      auto e = (*model)->embed(in, kind);
+      if (!e.ok()) die(e.error().message());
+      std::vector<std::vector<float>> out;
+      for (size_t i = 0; i < e->size(); ++i) {
+        std::vector<float> v(e->row(i).begin(), e->row(i).end());
+        if (!vector::normalize(v)) v.assign(o.dim, 0.0f), v[0] = 1.0f;  // no known token
+        out.push_back(std::move(v));
+      }
+      return out;
+    };
+    vecs = take(texts, embed::Kind::kDocument);
+    std::vector<std::string> qtexts;
+    for (size_t i = 0; i < o.queries; ++i) qtexts.push_back(titles[rng() % n]);
+    queries = take(qtexts, embed::Kind::kQuery);
+  } else {
+    source = fmt::format("embedded by random projection of tf-idf to {} dimensions", o.dim);
+    bench::ProjectionEmbedder emb(o.dim);
+    for (const auto& t : texts) emb.count_df(t);
+    vecs.reserve(n);
+    for (const auto& t : texts) vecs.push_back(emb.embed(t));
+    for (size_t i = 0; i < o.queries; ++i) queries.push_back(emb.embed(titles[rng() % n]));
+  }
   const double embed_s = seconds_since(t_embed);
 
   // The vector store and exact ground truth.
@@ -339,11 +370,11 @@ int main(int argc, char** argv) {
   line(fmt::format("## Vector index: paperboy HNSW vs hnswlib vs faiss — {}", date));
   line("");
   line(fmt::format(
-      "{} papers from {}, embedded by random projection of tf-idf to {} dimensions ({:.1f} s); "
+      "{} papers from {}, {} ({} dimensions, {:.1f} s); "
       "{} title queries; recall@10 against exact float search; one thread. M = {}, "
       "efConstruction = {} for every engine. paperboy kernels: {}. Times are the thread's CPU "
       "time.",
-      n, o.corpus, o.dim, embed_s, queries.size(), o.m, o.efc, vector::kernel_name()));
+      n, o.corpus, source, o.dim, embed_s, queries.size(), o.m, o.efc, vector::kernel_name()));
   line("");
   line(fmt::format("Exact search: float32 {:.0f} QPS; int8 {:.0f} QPS (recall@10 {:.4f}).",
                    exact_qps, exact8_qps, exact_i8_recall));
