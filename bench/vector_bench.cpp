@@ -143,7 +143,7 @@ double recall10(const std::vector<std::uint32_t>& got, const std::vector<std::ui
   return static_cast<double>(hit) / static_cast<double>(truth.size());
 }
 
-const std::vector<size_t> kEfs = {16, 32, 64, 128, 256, 512, 1024};
+const std::vector<size_t> kEfs = {16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024};
 
 // Runs every query at each ef (one untimed warm-up pass over the queries first).
 template <typename Search>

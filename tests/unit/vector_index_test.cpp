@@ -64,7 +64,7 @@ TEST(VectorKernelsTest, DotProductsMatchPlainArithmetic) {
   for (size_t n = 0; n <= 70; ++n) {
     std::vector<float> a(n), b(n);
     std::vector<std::int8_t> x(n), y(n);
-    double want = 0;
+    double want = 0, want_fi = 0;
     std::int64_t want_i = 0;
     for (size_t i = 0; i < n; ++i) {
       a[i] = u(rng);
@@ -73,9 +73,11 @@ TEST(VectorKernelsTest, DotProductsMatchPlainArithmetic) {
       y[i] = static_cast<std::int8_t>(c(rng));
       want += double(a[i]) * b[i];
       want_i += x[i] * y[i];
+      want_fi += double(a[i]) * x[i];
     }
     EXPECT_NEAR(dot(a.data(), b.data(), n), want, 1e-5) << n;
     EXPECT_EQ(dot_i8(x.data(), y.data(), n), want_i) << n;
+    EXPECT_NEAR(dot_f32_i8(a.data(), x.data(), n), want_fi, 1e-3) << n;
   }
   std::vector<std::int8_t> big(384, -127);
   EXPECT_EQ(dot_i8(big.data(), big.data(), big.size()), 384 * 127 * 127);

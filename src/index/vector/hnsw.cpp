@@ -99,6 +99,7 @@ void Hnsw::set_links(std::uint32_t node, int level, const std::vector<std::uint3
 }
 
 float Hnsw::sim(const Target& t, std::uint32_t node) const {
+  if (t.query) return scale(node) * dot_f32_i8(t.query, code(node), dim_);
   return t.scale * scale(node) * static_cast<float>(dot_i8(t.codes, code(node), dim_));
 }
 
@@ -205,7 +206,7 @@ void Hnsw::add(std::span<const float> v) {
     max_level_ = level;
     return;
   }
-  const Target t{code(id), scale(id)};
+  const Target t{code(id), scale(id), v.size() == dim_ ? v.data() : nullptr};
   std::uint32_t ep = entry_;
   for (int l = max_level_; l > level; --l) ep = greedy(t, ep, l);
   for (int l = std::min(level, max_level_); l >= 0; --l) {
@@ -240,8 +241,7 @@ void Hnsw::add(std::span<const float> v) {
 std::vector<Neighbor> Hnsw::search(std::span<const float> query, size_t k, size_t ef,
                                    const RowFilter* filter) const {
   if (size() == 0 || k == 0 || query.size() != dim()) return {};
-  std::vector<std::int8_t> q(dim());
-  const Target t{q.data(), quantize(query, q.data())};
+  const Target t{nullptr, 0, query.data()};
   std::uint32_t ep = entry_;
   for (int l = max_level_; l > 0; --l) ep = greedy(t, ep, l);
   auto found = search_layer(t, ep, std::max(ef, k), 0, filter);

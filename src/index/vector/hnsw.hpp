@@ -1,8 +1,10 @@
 #pragma once
 // Approximate nearest neighbours by dot product: a hierarchical navigable small world graph
 // (Malkov & Yashunin, "Efficient and robust approximate nearest neighbor search using
-// Hierarchical Navigable Small World graphs", TPAMI 2018), built and searched over int8 codes
-// (one scale per vector), which keeps a node at dim + ~140 bytes instead of 4 * dim + ~140.
+// Hierarchical Navigable Small World graphs", TPAMI 2018) over int8 codes (one scale per
+// vector), which keeps a node at dim + ~140 bytes instead of 4 * dim + ~140. Distances from
+// the vector being inserted or the query are asymmetric (float times codes: only the stored
+// side is quantised); node-to-node distances in the neighbour heuristic are int8 times int8.
 // Node i is row i of the VectorStore it was built from; callers re-rank the returned
 // candidates with the exact float vectors (see VectorIndex).
 //
@@ -51,9 +53,12 @@ class Hnsw {
                                const RowFilter* filter = nullptr) const;
 
  private:
+  // What distances are measured from: a node's codes (building) or a float query (search:
+  // asymmetric, the query keeps full precision).
   struct Target {
-    const std::int8_t* codes;
-    float scale;
+    const std::int8_t* codes = nullptr;
+    float scale = 0;
+    const float* query = nullptr;  // when set, used instead of codes
   };
   using Scored = std::pair<float, std::uint32_t>;  // similarity, node
 

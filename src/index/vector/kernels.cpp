@@ -63,6 +63,39 @@ __attribute__((target("avx2"))) std::int32_t dot_i8_avx2(const std::int8_t* a, c
   return r;
 }
 
+float dot_f32_i8_scalar(const float* a, const std::int8_t* b, size_t n) {
+  float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += a[i] * static_cast<float>(b[i]);
+    s1 += a[i + 1] * static_cast<float>(b[i + 1]);
+    s2 += a[i + 2] * static_cast<float>(b[i + 2]);
+    s3 += a[i + 3] * static_cast<float>(b[i + 3]);
+  }
+  for (; i < n; ++i) s0 += a[i] * static_cast<float>(b[i]);
+  return (s0 + s1) + (s2 + s3);
+}
+
+__attribute__((target("avx2,fma"))) float dot_f32_i8_avx2(const float* a, const std::int8_t* b,
+                                                          size_t n) {
+  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i));
+    __m256 lo = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(c));
+    __m256 hi = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(c, 8)));
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), lo, s0);
+    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), hi, s1);
+  }
+  __m256 s = _mm256_add_ps(s0, s1);
+  __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+  h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+  h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+  float r = _mm_cvtss_f32(h);
+  for (; i < n; ++i) r += a[i] * static_cast<float>(b[i]);
+  return r;
+}
+
 bool has_avx2() {
   static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   return yes;
@@ -76,6 +109,10 @@ float dot(const float* a, const float* b, size_t n) {
 
 std::int32_t dot_i8(const std::int8_t* a, const std::int8_t* b, size_t n) {
   return has_avx2() ? dot_i8_avx2(a, b, n) : dot_i8_scalar(a, b, n);
+}
+
+float dot_f32_i8(const float* a, const std::int8_t* b, size_t n) {
+  return has_avx2() ? dot_f32_i8_avx2(a, b, n) : dot_f32_i8_scalar(a, b, n);
 }
 
 const char* kernel_name() { return has_avx2() ? "avx2" : "scalar"; }

@@ -11,6 +11,8 @@ namespace pb::vector {
 
 float dot(const float* a, const float* b, size_t n);
 std::int32_t dot_i8(const std::int8_t* a, const std::int8_t* b, size_t n);
+// Float vector times int8 codes (asymmetric: the query keeps full precision).
+float dot_f32_i8(const float* a, const std::int8_t* b, size_t n);
 
 // Scales x to unit length; false (and x untouched) when it is zero or not finite.
 bool normalize(std::span<float> x);
