@@ -293,6 +293,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "paperboy HNSW (int8, M %u, efC %u)\n", o.m, o.efc);
     EngineResult e{"paperboy HNSW (int8 graph + float re-rank)", 0, 0, {}};
     vector::Hnsw g(o.dim, {o.m, o.efc, 100});
+    g.set_exact_vectors([&](std::uint32_t i) { return vecs[i].data(); });
     auto t0 = Clock::now();
     for (const auto& v : vecs) g.add(v);
     e.build_s = seconds_since(t0);

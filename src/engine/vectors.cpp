@@ -175,6 +175,8 @@ Result<EmbedSummary> embed_store(Store& store, const fs::path& dir, const embed:
       graph = std::move(*loaded);
   }
   if (!graph) graph = std::make_unique<vector::Hnsw>(vectors->dim(), options.graph);
+  const vector::VectorStore& rows = *vectors;
+  graph->set_exact_vectors([&rows](std::uint32_t i) { return rows.vector(i).data(); });
   if (graph->size() < vectors->rows() || !fs::exists(graph_file, ec)) {
     for (size_t r = graph->size(); r < vectors->rows(); ++r) graph->add(vectors->vector(r));
     PB_RETURN_IF_ERROR(graph->save(graph_file));

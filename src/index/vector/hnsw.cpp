@@ -104,6 +104,7 @@ float Hnsw::sim(const Target& t, std::uint32_t node) const {
 }
 
 float Hnsw::sim(std::uint32_t a, std::uint32_t b) const {
+  if (exact_) return dot(exact_(a), exact_(b), dim_);
   return sim(Target{code(a), scale(a)}, b);
 }
 

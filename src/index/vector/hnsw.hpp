@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <random>
 #include <span>
@@ -40,6 +41,11 @@ class Hnsw {
 
   // Adds a node for the next row (its id is size() before the call).
   void add(std::span<const float> v);
+  // Optional: the exact vectors of the nodes (e.g. the VectorStore's rows). While set, the
+  // neighbour heuristic compares nodes with them instead of their codes, which gives the graph
+  // the quality of a float32 build. Not saved; set it again after load() to grow the graph.
+  using ExactVectors = std::function<const float*(std::uint32_t node)>;
+  void set_exact_vectors(ExactVectors fn) { exact_ = std::move(fn); }
   size_t size() const { return levels_.size(); }
   std::uint32_t dim() const { return dim_; }
   const HnswParams& params() const { return params_; }
@@ -95,6 +101,7 @@ class Hnsw {
   std::uint32_t entry_ = 0;
   int max_level_ = -1;
   std::mt19937_64 rng_;
+  ExactVectors exact_;
 };
 
 }  // namespace pb::vector
