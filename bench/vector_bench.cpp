@@ -299,7 +299,8 @@ int main(int argc, char** argv) {
     e.build_s = seconds_since(t0);
     e.bytes_per_vector = static_cast<double>(g.memory_bytes()) / static_cast<double>(n);
     e.sweep = sweep(queries, truth, [&](const std::vector<float>& q, size_t ef) {
-      auto cand = g.search(q, ef, ef);
+      // The 64 best by the codes are re-ranked (recall as with the whole beam).
+      auto cand = g.search(q, std::min<size_t>(ef, 64), ef);
       std::vector<std::uint32_t> out;
       for (const auto& nb : vector::rerank(store, q, cand, 10)) out.push_back(nb.row);
       return out;

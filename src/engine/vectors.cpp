@@ -77,7 +77,9 @@ std::vector<VectorSet::Match> VectorSet::nearest(std::span<const float> query, s
     vector::RowFilter live = [&](std::uint32_t r) {
       return store_->live(r) && (!filter || (*filter)(r));
     };
-    auto cand = graph_->search(query, std::max(ef, k), std::max(ef, k), &live);
+    // The best max(4k, 64) of the beam by the codes are re-ranked with the exact vectors.
+    const size_t beam = std::max(ef, k);
+    auto cand = graph_->search(query, std::min(beam, std::max<size_t>(4 * k, 64)), beam, &live);
     found = vector::rerank(*store_, query, cand, k);
   }
   std::vector<Match> out;
