@@ -307,7 +307,7 @@ Result<std::unique_ptr<Embedder>> load_bert(const std::filesystem::path& dir,
 
   ContentHash hash;
   for (const char* f : {"config.json", "tokenizer.json", "vocab.txt", "tokenizer_config.json",
-                        "modules.json", "sentence_bert_config.json", "paperboy.json"})
+                        "modules.json", "sentence_bert_config.json"})
     PB_RETURN_IF_ERROR(hash.add_file(dir / f));
   auto bytes = st->file_bytes();
   hash.add({reinterpret_cast<const char*>(bytes.data()), bytes.size()});

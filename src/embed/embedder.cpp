@@ -21,10 +21,19 @@ Result<std::vector<float>> Embedder::embed_one(std::string_view text, Kind kind)
 
 namespace detail {
 
+// FNV-1a over 8-byte little-endian words (then the tail byte by byte): weights files are
+// hundreds of megabytes, and this runs on every model load.
 void ContentHash::add(std::string_view bytes) {
   std::uint64_t x = h;
-  for (unsigned char c : bytes) {
-    x ^= c;
+  size_t i = 0;
+  for (; i + 8 <= bytes.size(); i += 8) {
+    std::uint64_t w = 0;
+    for (int b = 7; b >= 0; --b) w = (w << 8) | static_cast<unsigned char>(bytes[i + b]);
+    x ^= w;
+    x *= 1099511628211ull;
+  }
+  for (; i < bytes.size(); ++i) {
+    x ^= static_cast<unsigned char>(bytes[i]);
     x *= 1099511628211ull;
   }
   h = x;

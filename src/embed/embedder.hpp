@@ -51,9 +51,11 @@ class Embedder {
                                    const EmbedOptions& options = {}) const = 0;
   // Vector length.
   virtual std::size_t dim() const = 0;
-  // "<directory name>@<16 hex digits>": the digits are FNV-1a 64 over the model's files
-  // (config, tokenizer, weights) and every setting that changes the vectors (pooling,
-  // prefixes, precision, max length). Equal ids mean interchangeable vectors.
+  // "<directory name>@<16 hex digits>": the digits are FNV-1a 64 (over 8-byte words) of the
+  // model's files (config, tokenizer, weights) and every setting that changes the vectors
+  // (pooling, prefixes, precision, max length) — not of paperboy.json itself, so that settings
+  // which do not change vectors (fusion weights) can be edited without re-embedding. Equal
+  // ids mean interchangeable vectors.
   virtual const std::string& model_id() const = 0;
   // A one-line description ("bert 6 layers, 384-d, mean pooling, int8, max 512 tokens").
   virtual std::string describe() const = 0;

@@ -99,7 +99,7 @@ Result<std::unique_ptr<Embedder>> load_static(const std::filesystem::path& dir,
   std::size_t max_tokens = settings.max_length.value_or(kDefaultMaxTokens);
 
   ContentHash hash;
-  for (const char* f : {"config.json", "tokenizer.json", "paperboy.json"})
+  for (const char* f : {"config.json", "tokenizer.json"})
     PB_RETURN_IF_ERROR(hash.add_file(dir / f));
   auto bytes = st->file_bytes();
   hash.add({reinterpret_cast<const char*>(bytes.data()), bytes.size()});

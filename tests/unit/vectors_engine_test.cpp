@@ -166,6 +166,19 @@ TEST_F(VectorSetTest, EmbedCatchUpSwitchAndResume) {
   }
 }
 
+// Fusion settings in paperboy.json do not change the model id (no re-embedding needed);
+// settings that change vectors do.
+TEST_F(VectorSetTest, ModelIdFollowsWhatChangesVectors) {
+  pb::testing::write_file(dir_ / "m1" / "paperboy.json", R"({"hybrid_weight": 0.5})");
+  auto same = embed::load_model(dir_ / "m1");
+  ASSERT_TRUE(same.ok()) << same.error().message();
+  EXPECT_EQ((*same)->model_id(), m1_->model_id());
+  pb::testing::write_file(dir_ / "m1" / "paperboy.json", R"({"query_prefix": "query: "})");
+  auto other = embed::load_model(dir_ / "m1");
+  ASSERT_TRUE(other.ok()) << other.error().message();
+  EXPECT_NE((*other)->model_id(), m1_->model_id());
+}
+
 TEST_F(VectorSetTest, DamagedDescriptionIsAnError) {
   fs::create_directories(vdir());
   pb::testing::write_file(vdir() / "ACTIVE", "{not json");
