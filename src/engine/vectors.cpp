@@ -104,6 +104,11 @@ Result<EmbedSummary> embed_store(Store& store, const fs::path& dir, const embed:
     if (pending && pending->model_id == embedder.model_id()) {
       target = *pending;  // resume an interrupted switch
     } else {
+      if (pending && (!active || pending->name != active->name)) {
+        // An unfinished set of yet another model: superseded by this one.
+        fs::remove(dir / (pending->name + ".pbv"), ec);
+        fs::remove(dir / (pending->name + ".hnsw"), ec);
+      }
       target.model_id = embedder.model_id();
       target.name = name_for(target.model_id);
       target.store_seq = 0;
@@ -128,8 +133,8 @@ Result<EmbedSummary> embed_store(Store& store, const fs::path& dir, const embed:
 
   // Embed what changed since the set's seq, in durable batches.
   PB_ASSIGN_OR_RETURN(std::int64_t to_seq, store.max_seq());
-  const std::uint64_t total =
-      to_seq > target.store_seq ? static_cast<std::uint64_t>(to_seq - target.store_seq) : 0;
+  const std::int64_t from_seq = target.store_seq;
+  const std::uint64_t total = to_seq > from_seq ? static_cast<std::uint64_t>(to_seq - from_seq) : 0;
   std::vector<std::string> ids, texts;
   std::int64_t last_seq = target.store_seq;
   embed::EmbedOptions eo;
@@ -156,8 +161,7 @@ Result<EmbedSummary> embed_store(Store& store, const fs::path& dir, const embed:
         failure = Error::cancelled("embedding stopped; run it again to resume");
       if (!failure.ok()) return false;
       if (options.on_progress)
-        options.on_progress(
-            static_cast<std::uint64_t>(seq - (to_seq - static_cast<std::int64_t>(total))), total);
+        options.on_progress(static_cast<std::uint64_t>(seq - from_seq), total);
     }
     return true;
   }));

@@ -143,6 +143,18 @@ TEST_F(VectorSetTest, EmbedCatchUpSwitchAndResume) {
     EXPECT_EQ((*set)->info().model_id, m1_->model_id());
     EXPECT_EQ((*set)->store().live_rows(), 62u);
   }
+  // A third model started and interrupted: it replaces the unfinished second one on disk.
+  pb::testing::write_static_model(dir_ / "m3", kWords, 16, 3);
+  auto m3 = embed::load_model(dir_ / "m3");
+  ASSERT_TRUE(m3.ok());
+  int b3 = 0;
+  ASSERT_FALSE(embed(**m3, 10, [&] { return ++b3 == 1; }).ok());
+  size_t sets = 0;
+  for (const auto& e : fs::directory_iterator(vdir())) sets += e.path().extension() == ".pbv";
+  EXPECT_EQ(sets, 2u);  // the active set and the third model's unfinished one
+  // Back to the second model: it starts over (its unfinished set was dropped).
+  batches = 0;
+  ASSERT_FALSE(embed(*m2_, 10, [&] { return ++batches == 2; }).ok());
   // Resumed: only the rest is embedded, then the new set becomes active and the old one goes.
   auto resumed = embed(*m2_, 10);
   ASSERT_TRUE(resumed.ok()) << resumed.error().message();
