@@ -822,13 +822,17 @@ int run(int argc, char** argv) {
       "search",
       "Search papers. Query language: words (ranked, any may match), \"exact phrase\", -exclude, "
       "+require, ti: au: abs: cat: id: fields, after:YYYY[-MM[-DD]] before:...");
+  // -k and --json, shared by the commands that print ranked papers.
+  auto add_listing = [](CLI::App* c, size_t& limit, bool& json) {
+    c->add_option("-k,--limit", limit, "Number of results")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 10000));
+    c->add_flag("--json", json, "Print a JSON array of results");
+  };
   search->add_option("query", query, "The query")->required();
-  search->add_option("-k,--limit", k, "Number of results")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 10000));
+  add_listing(search, k, search_json);
   search->add_option("--offset", offset, "Skip this many results (pagination)");
   search->add_option("--sort", sort, "relevance or date")->capture_default_str();
-  search->add_flag("--json", search_json, "Print a JSON array of results");
   bool search_prf = false;
   search->add_flag("--prf", search_prf, "Expand the query from the top results (RM3)");
   SemanticArgs search_sem;
@@ -870,10 +874,7 @@ int run(int argc, char** argv) {
       "Papers like a given paper (its strongest terms as a query, fused with its vector's "
       "neighbours when papers are embedded); never the paper itself");
   similar->add_option("id", similar_id, "arXiv id of the paper")->required();
-  similar->add_option("-k,--limit", similar_k, "Number of results")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 10000));
-  similar->add_flag("--json", similar_json, "Print a JSON array of results");
+  add_listing(similar, similar_k, similar_json);
   SemanticArgs similar_sem;
   add_fusion(similar, similar_sem);
 

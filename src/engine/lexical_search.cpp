@@ -102,7 +102,8 @@ lexical::SearchResponse lexical_response(Store& store, const lexical::IndexSnaps
   opt.offset = offset;
   opt.sort = request.sort;
   opt.bm25 = default_bm25();
-  if (!request.prf || request.sort != lexical::SortOrder::kRelevance)
+  // (k = 0 asks only for the query's terms: no feedback pass for that.)
+  if (!request.prf || k == 0 || request.sort != lexical::SortOrder::kRelevance)
     return lexical::search(snapshot, q, opt, analyzer);
   // The feedback pass retrieves the top documents only; the expanded query gives the page.
   PrfOptions prf;
@@ -162,6 +163,15 @@ Result<std::vector<rank::Scored>> semantic_candidates(const lexical::IndexSnapsh
 
 }  // namespace
 
+void append_hits(std::span<const rank::Scored> ranked, std::vector<lexical::Hit>& hits) {
+  for (const auto& r : ranked) {
+    lexical::Hit h;
+    h.id = r.id;
+    h.score = r.score;
+    hits.push_back(std::move(h));
+  }
+}
+
 std::vector<rank::Scored> fuse_hybrid(std::span<const rank::Scored> lexical,
                                       std::span<const rank::Scored> semantic,
                                       const HybridOptions& options, size_t limit) {
@@ -216,12 +226,7 @@ Result<SearchResults> search(Store& store, const lexical::IndexSnapshot& snapsho
     });
     fused = fuse_hybrid(lex_list, sem, request.hybrid, want);
   }
-  for (const auto& f : fused) {
-    lexical::Hit h;
-    h.id = f.id;
-    h.score = f.score;
-    page.hits.push_back(std::move(h));
-  }
+  append_hits(fused, page.hits);
   if (page.hits.size() > want) page.hits.resize(want);
   page.hits.erase(page.hits.begin(), page.hits.begin() + static_cast<long>(std::min(
                                                              request.offset, page.hits.size())));

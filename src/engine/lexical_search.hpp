@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -93,6 +94,9 @@ lexical::Bm25Params default_bm25();
 Result<SearchResults> search(Store& store, const lexical::IndexSnapshot& snapshot,
                              const SearchRequest& request, text::Analyzer& analyzer,
                              const SemanticSource& semantic = {});
+
+// Appends a fused ranking as hits (id and score) to be hydrated.
+void append_hits(std::span<const rank::Scored> ranked, std::vector<lexical::Hit>& hits);
 
 // Fuses a lexical and a semantic ranking per `options` (the lexical list weighs 1).
 std::vector<rank::Scored> fuse_hybrid(std::span<const rank::Scored> lexical,

@@ -63,12 +63,7 @@ Result<SearchResults> similar(Store& store, const lexical::IndexSnapshot& snapsh
     std::vector<rank::Scored> lex;
     for (const auto& h : resp.hits) lex.push_back({h.id, h.score});
     resp.hits.clear();
-    for (const auto& f : fuse_hybrid(lex, near, hybrid, k)) {
-      lexical::Hit h;
-      h.id = f.id;
-      h.score = f.score;
-      resp.hits.push_back(std::move(h));
-    }
+    append_hits(fuse_hybrid(lex, near, hybrid, k), resp.hits);
   }
   if (resp.hits.size() > k) resp.hits.resize(k);
   return hydrate(store, resp, true, analyzer);

@@ -151,10 +151,10 @@ Result<EmbedSummary> embed_store(Store& store, const fs::path& dir, const embed:
   };
   Status failure;
   PB_RETURN_IF_ERROR(store.scan_changed(target.store_seq, [&](const Paper& p, std::int64_t seq) {
+    last_seq = seq;
     if (p.id.size() > vector::VectorStore::kMaxIdSize) return true;  // cannot be keyed
     ids.push_back(p.id);
     texts.push_back(embedding_text(p));
-    last_seq = seq;
     if (ids.size() >= options.batch) {
       failure = flush();
       if (failure.ok() && options.should_stop && options.should_stop())
@@ -167,7 +167,7 @@ Result<EmbedSummary> embed_store(Store& store, const fs::path& dir, const embed:
   }));
   PB_RETURN_IF_ERROR(failure);
   PB_RETURN_IF_ERROR(flush());
-  if (last_seq > target.store_seq) {
+  if (last_seq > target.store_seq) {  // the run ended on papers that could not be keyed
     target.store_seq = last_seq;
     PB_RETURN_IF_ERROR(write_info(info_file, target));
   }

@@ -191,6 +191,23 @@ TEST_F(VectorSetTest, ModelIdFollowsWhatChangesVectors) {
   EXPECT_NE((*other)->model_id(), m1_->model_id());
 }
 
+// A paper whose id cannot key a vector row is skipped, but the set still catches up past it
+// (it is not scanned again by every later run).
+TEST_F(VectorSetTest, UnkeyablePapersAreSkippedOnce) {
+  Paper odd = papers_[0];
+  odd.id = std::string(80, 'x');
+  ASSERT_TRUE(store_->upsert(std::vector<Paper>{odd}).ok());
+  auto first = embed(*m1_);
+  ASSERT_TRUE(first.ok()) << first.error().message();
+  EXPECT_EQ(first->embedded, 60u);
+  auto max_seq = store_->max_seq();
+  ASSERT_TRUE(max_seq.ok());
+  auto set = VectorSet::open_active(vdir());
+  ASSERT_TRUE(set.ok() && *set);
+  EXPECT_EQ((*set)->info().store_seq, *max_seq);
+  EXPECT_FALSE((*set)->row_of(odd.id).has_value());
+}
+
 TEST_F(VectorSetTest, DamagedDescriptionIsAnError) {
   fs::create_directories(vdir());
   pb::testing::write_file(vdir() / "ACTIVE", "{not json");

@@ -42,7 +42,6 @@ struct TermScorer {
 struct Stats {
   double k1, b;
   std::array<double, 3> w;
-  double avg_len;  // weighted
   // norm(d) = k1 (1 - b + b len~(d) / avglen~) = norm.c0 + norm.c1 * len~(d)
   Segment::NormParams norm;
 };
@@ -262,8 +261,8 @@ class SegmentSearch {
     auto threshold = [&] { return std::max(seed, heap.size() < k ? Score{-1} : heap.top().score); };
 
     const std::uint32_t ndocs = seg_.doc_count();
-    window_acc_.assign(kWindow, 0);
-    window_hit_.assign(kWindow / 64, 0);
+    std::vector<Score> window_acc(kWindow, 0);               // per document of the window
+    std::vector<std::uint64_t> window_hit(kWindow / 64, 0);  // its touched documents
     std::vector<Score> wub(terms_.size(), 0);
     std::vector<size_t> order;
     std::vector<Score> prefix;
@@ -340,21 +339,21 @@ class SegmentSearch {
         c.for_each_before(
             end, [&](std::uint32_t d, std::uint32_t tf0, std::uint32_t tf1, std::uint32_t tf2) {
               const std::uint32_t j = d - begin;
-              window_acc_[j] += lexical::contribution(ts, tf0, tf1, tf2, norm_[d]);
-              window_hit_[j >> 6] |= std::uint64_t{1} << (j & 63);
+              window_acc[j] += lexical::contribution(ts, tf0, tf1, tf2, norm_[d]);
+              window_hit[j >> 6] |= std::uint64_t{1} << (j & 63);
             });
       }
       // Then the touched documents in document order.
       const size_t words = (end - begin + 63) / 64;
       for (size_t w = 0; w < words; ++w) {
-        std::uint64_t bits = window_hit_[w];
-        window_hit_[w] = 0;
+        std::uint64_t bits = window_hit[w];
+        window_hit[w] = 0;
         while (bits) {
           const std::uint32_t j = static_cast<std::uint32_t>(w * 64) +
                                   static_cast<std::uint32_t>(__builtin_ctzll(bits));
           bits &= bits - 1;
-          const Score s = window_acc_[j];
-          window_acc_[j] = 0;
+          const Score s = window_acc[j];
+          window_acc[j] = 0;
           finish(begin + j, s, ess);
         }
       }
@@ -460,11 +459,9 @@ class SegmentSearch {
   std::vector<TermScorer> scorers_;
   std::shared_ptr<const std::vector<double>> norms_;  // per document (Segment::norms)
   const double* norm_ = nullptr;
-  // run_pruned's window accumulator and its bitmap of touched documents.
+  // run_pruned's window sizes.
   static constexpr size_t kWindow = 4096;
   static constexpr std::uint32_t kMinWindow = 512;
-  std::vector<Score> window_acc_;
-  std::vector<std::uint64_t> window_hit_;
   std::vector<PhraseCheck> required_, excluded_;
   std::vector<PostingCursor> categories_;
   std::vector<std::uint32_t> id_docs_;
@@ -521,9 +518,8 @@ SearchResponse search(const IndexSnapshot& snap, const Query& query, const Searc
     avg += stats.w[f] * static_cast<double>(snap.field_length_sum[f]) /
            static_cast<double>(std::max<std::uint64_t>(snap.total_docs, 1));
   }
-  stats.avg_len = std::max(avg, 1e-9);
   stats.norm.c0 = stats.k1 * (1.0 - stats.b);
-  stats.norm.c1 = stats.k1 * stats.b / stats.avg_len;
+  stats.norm.c1 = stats.k1 * stats.b / std::max(avg, 1e-9);  // avg: weighted mean length
   stats.norm.w = stats.w;
 
   // Exact matches first: the arXiv id typed as the whole query, then exact titles.
