@@ -21,6 +21,7 @@ enum class ErrorCode {
   kNetwork,      // HTTP failure, timeout
   kInternal,     // database error or other unexpected condition
   kCancelled,
+  kConflict,  // already exists (a taken user name, a duplicate listing)
 };
 
 class Error {
@@ -34,6 +35,7 @@ class Error {
   static Error network(std::string m) { return {ErrorCode::kNetwork, std::move(m)}; }
   static Error internal(std::string m) { return {ErrorCode::kInternal, std::move(m)}; }
   static Error cancelled(std::string m) { return {ErrorCode::kCancelled, std::move(m)}; }
+  static Error conflict(std::string m) { return {ErrorCode::kConflict, std::move(m)}; }
 
   ErrorCode code() const { return code_; }
   const std::string& message() const { return message_; }

@@ -1,6 +1,6 @@
 #pragma once
 // The paper store: the system of record for papers, their versions, external signals,
-// daily listings and harvest progress. Implementations: store/sqlite (embedded default);
+// daily listings and harvest progress, and for what users do (accounts.hpp). Implementations: store/sqlite (embedded default);
 // a PostgreSQL store comes later. SQL stays portable (no SQLite-only syntax in queries
 // that a PostgreSQL store would share).
 //
@@ -19,6 +19,7 @@
 
 #include "core/paper.hpp"
 #include "core/result.hpp"
+#include "store/accounts.hpp"
 
 namespace pb {
 
@@ -58,15 +59,18 @@ struct VersionRecord {
   std::string abstract;
 };
 
-class Store {
+class Store : public AccountStore {
  public:
-  virtual ~Store() = default;
+  ~Store() override = default;
 
   // Merges each paper into the store (see merge_paper) in one transaction: either the whole
   // batch and `state` are committed or nothing is. Returns one outcome per paper.
   virtual Result<std::vector<UpsertOutcome>> upsert(std::span<const Paper> papers,
                                                     const HarvestState* state = nullptr) = 0;
   virtual Result<std::optional<Paper>> get(std::string_view id) = 0;
+  // The papers among `ids` that the store has, in the order of `ids` (a handful of queries in
+  // all, however many ids: pages hydrate through this).
+  virtual Result<std::vector<Paper>> get_many(std::span<const std::string> ids) = 0;
   virtual Result<std::vector<VersionRecord>> version_history(std::string_view id) = 0;
   virtual Result<std::int64_t> count() = 0;
   virtual Result<StoreStats> stats() = 0;
