@@ -59,7 +59,72 @@ std::optional<std::string> parse_rfc2822(std::string_view s) {
   return fmt::format("{:04}-{:02}-{:02}", y, m, d);
 }
 
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+void civil_from_days(std::int64_t z, int& y, int& m, int& d) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  y = static_cast<int>(static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2));
+}
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
 }  // namespace
+
+std::optional<std::int64_t> to_unix(std::string_view text) {
+  auto n = normalise(text);
+  if (!n) return std::nullopt;
+  const std::string& s = *n;
+  int y = 0, m = 0, d = 0, hh = 0, mm = 0, ss = 0;
+  digits(s, 0, 4, y);
+  digits(s, 5, 2, m);
+  digits(s, 8, 2, d);
+  if (s.size() >= 19) {
+    digits(s, 11, 2, hh);
+    digits(s, 14, 2, mm);
+    digits(s, 17, 2, ss);
+  }
+  return days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d)) * 86400 +
+         hh * 3600 + mm * 60 + ss;
+}
+
+std::string iso_from_unix(std::int64_t t) {
+  const std::int64_t days = floor_div(t, 86400);
+  const std::int64_t rem = t - days * 86400;
+  int y, m, d;
+  civil_from_days(days, y, m, d);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y, m, d, rem / 3600, rem / 60 % 60,
+                     rem % 60);
+}
+
+std::string day_from_unix(std::int64_t t) { return iso_from_unix(t).substr(0, 10); }
+
+std::string add_days(std::string_view day, int n) {
+  auto t = to_unix(day);
+  if (!t) return std::string(day);
+  return day_from_unix(*t + static_cast<std::int64_t>(n) * 86400);
+}
+
+int weekday(std::string_view day) {
+  auto t = to_unix(day);
+  if (!t) return 0;
+  // 1970-01-01 was a Thursday (3 with Monday = 0).
+  return static_cast<int>((floor_div(*t, 86400) % 7 + 7 + 3) % 7);
+}
 
 bool valid_day(std::string_view s) {
   int y, m, d;

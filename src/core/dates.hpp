@@ -3,6 +3,7 @@
 //   "2007-04-02", "2007-04-02T19:18:42Z", "2024-05-24T17:34:15.000Z",
 //   RFC 2822 "Mon, 2 Apr 2007 19:18:42 GMT" (arXiv version history).
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,5 +19,15 @@ bool valid_day(std::string_view day);
 // Today in UTC, "YYYY-MM-DD", and now as "YYYY-MM-DDTHH:MM:SSZ".
 std::string today_utc();
 std::string now_utc();
+
+// Unix seconds of a date or timestamp that normalise() accepts (a day is its midnight UTC).
+std::optional<std::int64_t> to_unix(std::string_view text);
+// "YYYY-MM-DDTHH:MM:SSZ" and "YYYY-MM-DD" of Unix seconds.
+std::string iso_from_unix(std::int64_t t);
+std::string day_from_unix(std::int64_t t);
+// The day `n` days after a valid "YYYY-MM-DD" day (n may be negative).
+std::string add_days(std::string_view day, int n);
+// Day of the week of a valid day: 0 = Monday ... 6 = Sunday.
+int weekday(std::string_view day);
 
 }  // namespace pb::dates

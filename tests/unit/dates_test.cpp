@@ -29,5 +29,28 @@ TEST(Dates, DayOf) {
   EXPECT_EQ(dates::day_of(""), "");
 }
 
+TEST(Dates, UnixSecondsRoundTrip) {
+  EXPECT_EQ(dates::to_unix("1970-01-01"), 0);
+  EXPECT_EQ(dates::to_unix("2024-05-24T17:34:15.000Z"), 1716572055);
+  EXPECT_EQ(dates::to_unix("2000-03-01"), 951868800);
+  EXPECT_EQ(dates::to_unix("not a date"), std::nullopt);
+  EXPECT_EQ(dates::iso_from_unix(1716572055), "2024-05-24T17:34:15Z");
+  EXPECT_EQ(dates::iso_from_unix(-1), "1969-12-31T23:59:59Z");
+  EXPECT_EQ(dates::day_from_unix(951868800 - 1), "2000-02-29");
+  for (std::int64_t t : {0LL, 86399LL, 1716572055LL, 4102444800LL})
+    EXPECT_EQ(dates::to_unix(dates::iso_from_unix(t)), t);
+}
+
+TEST(Dates, DayArithmeticAndWeekdays) {
+  EXPECT_EQ(dates::add_days("2024-02-28", 1), "2024-02-29");
+  EXPECT_EQ(dates::add_days("2024-02-28", 2), "2024-03-01");
+  EXPECT_EQ(dates::add_days("2025-01-01", -1), "2024-12-31");
+  EXPECT_EQ(dates::add_days("2025-01-01", 365), "2026-01-01");
+  EXPECT_EQ(dates::weekday("1970-01-01"), 3);  // a Thursday
+  EXPECT_EQ(dates::weekday("2026-11-26"), 3);  // a Thursday
+  EXPECT_EQ(dates::weekday("2026-11-23"), 0);  // a Monday
+  EXPECT_EQ(dates::weekday("2026-11-29"), 6);  // a Sunday
+}
+
 }  // namespace
 }  // namespace pb
