@@ -1,10 +1,12 @@
 // paperboy command line: the only place that wires concrete adapters (SQLite store, curl
 // HTTP client) to the use cases, and the only place that maps errors to exit codes.
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -12,6 +14,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "cli/progress.hpp"
 #include "core/arxiv_id.hpp"
@@ -25,6 +28,7 @@
 #include "ingest/http_client.hpp"
 #include "ingest/ingester.hpp"
 #include "ingest/paper_json.hpp"
+#include "server/server.hpp"
 #include "store/store.hpp"
 #include "text/analyzer.hpp"
 #include "text/tex.hpp"
@@ -400,53 +404,24 @@ Result<std::unique_ptr<embed::Embedder>> load_embedder(const std::string& dir, b
   return embed::load_model(dir, lo);
 }
 
-// Fusion settings: flags first, then the model directory's paperboy.json ("hybrid_weight",
-// "fusion"), then the defaults (reciprocal rank fusion, equal weights).
-Result<engine::HybridOptions> hybrid_options(const SemanticArgs& a, const std::string& model_dir) {
-  engine::HybridOptions h;
-  h.depth = a.depth;
-  std::string fusion = a.fusion;
-  double weight = a.semantic_weight;
-  std::ifstream in(std::filesystem::path(model_dir) / "paperboy.json");
-  if (in) {
-    auto j = nlohmann::json::parse(in, nullptr, false);
-    if (j.is_object()) {
-      if (weight < 0 && j.contains("hybrid_weight") && j["hybrid_weight"].is_number())
-        weight = j["hybrid_weight"];
-      if (j.contains("fusion") && j["fusion"].is_string() && fusion.empty()) fusion = j["fusion"];
-    }
-  }
-  h.semantic_weight = weight < 0 ? 1.0 : weight;
-  if (fusion.empty() || fusion == "rrf") {
-    h.method = engine::FusionMethod::kRrf;
-  } else if (fusion == "score") {
-    h.method = engine::FusionMethod::kScore;
-  } else {
-    return Error::invalid_input(fmt::format("--fusion must be rrf or score, not '{}'", fusion));
-  }
-  return h;
+engine::SemanticSettings settings_of(const SemanticArgs& a) {
+  engine::SemanticSettings s;
+  s.model = a.model;
+  s.int8 = a.int8;
+  s.fusion = a.fusion;
+  s.semantic_weight = a.semantic_weight;
+  s.depth = a.depth;
+  return s;
 }
 
-// The active vectors and the model that made them (both null when nothing is embedded).
-struct Semantic {
-  std::unique_ptr<engine::VectorSet> vectors;
-  std::unique_ptr<embed::Embedder> model;
-  engine::HybridOptions hybrid;
-};
+Result<engine::HybridOptions> hybrid_options(const SemanticArgs& a, const std::string& model_dir) {
+  return engine::hybrid_options(settings_of(a), model_dir);
+}
+
+using Semantic = engine::LoadedSemantic;
 
 Result<Semantic> open_semantic(const Globals& g, const SemanticArgs& a, bool need_model) {
-  Semantic s;
-  PB_ASSIGN_OR_RETURN(s.vectors, engine::VectorSet::open_active(vectors_dir(g)));
-  const std::string dir = !a.model.empty() ? a.model : s.vectors ? s.vectors->info().model_dir : "";
-  PB_ASSIGN_OR_RETURN(s.hybrid, hybrid_options(a, dir));
-  if (!s.vectors || !need_model) return s;
-  const bool int8 = a.int8 || s.vectors->info().precision == "int8";
-  PB_ASSIGN_OR_RETURN(s.model, load_embedder(dir, int8));
-  if (s.model->model_id() != s.vectors->info().model_id)
-    return Error::invalid_input(
-        fmt::format("the papers were embedded with {}, not {} (run `paperboy embed --model {}`)",
-                    s.vectors->info().model_id, s.model->model_id(), dir));
-  return s;
+  return engine::open_semantic(vectors_dir(g), settings_of(a), need_model);
 }
 
 int cmd_embed(const Globals& g, const SemanticArgs& a, size_t batch) {
@@ -516,6 +491,44 @@ int cmd_index(const Globals& g, bool rebuild, bool merge_all) {
   auto store = open_store(g);
   if (!store.ok()) return fail(store.error());
   return refresh(g, **store, rebuild, merge_all);
+}
+
+// Serves until SIGTERM or SIGINT; then the listener closes and requests in flight finish.
+int cmd_serve(const Globals& g, server::ServeOptions o, const SemanticArgs& sa) {
+  o.data_dir = g.data_dir;
+  o.semantic = settings_of(sa);
+  if (g.quiet) o.log = [](const std::string&) {};
+  // Signals are taken by a dedicated thread (sigtimedwait), so every other thread, the
+  // server's included, runs with them blocked.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const std::string bind = o.bind;
+  auto srv = server::Server::open(std::move(o));
+  if (!srv.ok()) return fail(srv.error());
+  auto port = (*srv)->bind();
+  if (!port.ok()) return fail(port.error());
+  fmt::print("paperboy: serving {} on http://{}:{}/\n", g.data_dir, bind, *port);
+  std::fflush(stdout);
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    timespec tick{0, 200'000'000};
+    while (!done.load()) {
+      int sig = sigtimedwait(&signals, nullptr, &tick);
+      if (sig == SIGTERM || sig == SIGINT) {
+        if (!g.quiet) fmt::print(stderr, "paperboy: stopping (finishing requests in flight)\n");
+        (*srv)->stop();
+        return;
+      }
+    }
+  });
+  Status st = (*srv)->run();
+  done = true;
+  watcher.join();
+  if (!st.ok()) return fail(st.error());
+  return kOk;
 }
 
 int print_results(const engine::SearchResults& res, size_t offset, bool json);
@@ -878,6 +891,66 @@ int run(int argc, char** argv) {
   SemanticArgs similar_sem;
   add_fusion(similar, similar_sem);
 
+  server::ServeOptions serve_opts;
+  SemanticArgs serve_sem;
+  auto* serve = app.add_subcommand(
+      "serve",
+      "Serve the web app, the JSON API (/api/openapi.json), feeds, /healthz and /metrics. "
+      "Options also come from PAPERBOY_* environment variables and --config FILE");
+  serve->add_option("--bind", serve_opts.bind, "Address to listen on")
+      ->envname("PAPERBOY_BIND")
+      ->capture_default_str();
+  serve->add_option("--port", serve_opts.port, "Port (0: any free port)")
+      ->envname("PAPERBOY_PORT")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  serve->add_option("--threads", serve_opts.threads,
+                    "Connection threads (each keep-alive connection holds one)")
+      ->envname("PAPERBOY_THREADS")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 4096));
+  serve->add_option("--access-log", serve_opts.access_log,
+                    "Access log file ('-': standard error, '': none)")
+      ->envname("PAPERBOY_ACCESS_LOG")
+      ->capture_default_str();
+  serve->add_option("--base-url", serve_opts.base_url,
+                    "Public URL of the site, for feed links (default: from the Host header)")
+      ->envname("PAPERBOY_BASE_URL");
+  serve->add_option("--katex-dir", serve_opts.katex_dir,
+                    "KaTeX dist directory (default: node_modules/katex/dist of the checkout)")
+      ->envname("PAPERBOY_KATEX_DIR");
+  serve->add_option("--trending-half-life", serve_opts.trending_half_life_hours,
+                    "Hours for an upvote to lose half its trending weight")
+      ->envname("PAPERBOY_TRENDING_HALF_LIFE")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 24.0 * 365));
+  serve->add_option("--imported-vote-weight", serve_opts.imported_vote_weight,
+                    "Trending weight of an imported (Hugging Face) upvote against a local one")
+      ->envname("PAPERBOY_IMPORTED_VOTE_WEIGHT")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 100.0));
+  serve->add_flag("--secure-cookies", serve_opts.secure_cookies,
+                  "Mark cookies Secure (automatic behind a proxy sending X-Forwarded-Proto)")
+      ->envname("PAPERBOY_SECURE_COOKIES");
+  bool no_signup = false;
+  serve->add_flag("--no-signup", no_signup, "Do not let visitors create accounts")
+      ->envname("PAPERBOY_NO_SIGNUP");
+  serve->add_option("--max-body", serve_opts.max_body_bytes, "Largest request body in bytes")
+      ->capture_default_str()
+      ->check(CLI::Range(1024, 64 * 1024 * 1024));
+  serve->add_option("--timeout", serve_opts.read_timeout_seconds,
+                    "Seconds to wait for a request (and to write a response)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+  serve->add_option("--model", serve_sem.model,
+                    "Embedding model for semantic search (default: the one the papers were "
+                    "embedded with)")
+      ->envname("PAPERBOY_MODEL");
+  add_fusion(serve, serve_sem);
+  serve->set_config("--config", "", "Read options from an INI/TOML file (key = value)");
+  serve->footer(
+      "Precedence: command-line flags, then the config file, then PAPERBOY_* variables.");
+
   EvalArgs ea;
   auto* evalc = app.add_subcommand("eval", "Evaluate retrieval quality");
   auto* beir = evalc->add_subcommand(
@@ -920,6 +993,11 @@ int run(int argc, char** argv) {
   if (*embedc) return cmd_embed(g, embed_sem, embed_batch);
   if (*similar) return cmd_similar(g, similar_id, similar_k, similar_json, similar_sem);
   if (*beir) return cmd_eval_beir(g, ea);
+  if (*serve) {
+    serve_opts.signup = !no_signup;
+    serve_opts.write_timeout_seconds = serve_opts.read_timeout_seconds;
+    return cmd_serve(g, serve_opts, serve_sem);
+  }
   if (*harvest) return cmd_harvest(g, h);
   if (*exp) return cmd_export(g, export_format, export_out);
   if (*stats) return cmd_stats(g, stats_json, stats_top);

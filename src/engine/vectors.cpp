@@ -203,4 +203,50 @@ Result<EmbedSummary> embed_store(Store& store, const fs::path& dir, const embed:
   return summary;
 }
 
+Result<HybridOptions> hybrid_options(const SemanticSettings& settings,
+                                     const std::string& model_dir) {
+  HybridOptions h;
+  h.depth = settings.depth;
+  std::string fusion = settings.fusion;
+  double weight = settings.semantic_weight;
+  std::ifstream in(fs::path(model_dir) / "paperboy.json");
+  if (in) {
+    auto j = nlohmann::json::parse(in, nullptr, false);
+    if (j.is_object()) {
+      if (weight < 0 && j.contains("hybrid_weight") && j["hybrid_weight"].is_number())
+        weight = j["hybrid_weight"];
+      if (j.contains("fusion") && j["fusion"].is_string() && fusion.empty()) fusion = j["fusion"];
+    }
+  }
+  h.semantic_weight = weight < 0 ? 1.0 : weight;
+  if (fusion.empty() || fusion == "rrf") {
+    h.method = FusionMethod::kRrf;
+  } else if (fusion == "score") {
+    h.method = FusionMethod::kScore;
+  } else {
+    return Error::invalid_input(fmt::format("--fusion must be rrf or score, not '{}'", fusion));
+  }
+  return h;
+}
+
+Result<LoadedSemantic> open_semantic(const fs::path& dir, const SemanticSettings& settings,
+                                     bool need_model) {
+  LoadedSemantic s;
+  PB_ASSIGN_OR_RETURN(s.vectors, VectorSet::open_active(dir));
+  const std::string model_dir = !settings.model.empty() ? settings.model
+                                : s.vectors               ? s.vectors->info().model_dir
+                                                          : "";
+  PB_ASSIGN_OR_RETURN(s.hybrid, hybrid_options(settings, model_dir));
+  if (!s.vectors || !need_model) return s;
+  embed::LoadOptions lo;
+  lo.precision = settings.int8 || s.vectors->info().precision == "int8" ? embed::Precision::kInt8
+                                                                       : embed::Precision::kFloat32;
+  PB_ASSIGN_OR_RETURN(s.model, embed::load_model(model_dir, lo));
+  if (s.model->model_id() != s.vectors->info().model_id)
+    return Error::invalid_input(
+        fmt::format("the papers were embedded with {}, not {} (run `paperboy embed --model {}`)",
+                    s.vectors->info().model_id, s.model->model_id(), model_dir));
+  return s;
+}
+
 }  // namespace pb::engine

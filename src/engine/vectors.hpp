@@ -19,6 +19,7 @@
 
 #include "core/result.hpp"
 #include "embed/embedder.hpp"
+#include "engine/lexical_search.hpp"
 #include "index/vector/hnsw.hpp"
 #include "index/vector/vector_store.hpp"
 #include "store/store.hpp"
@@ -89,5 +90,32 @@ std::string embedding_text(const Paper& paper);
 // Brings the vectors of `embedder`'s model up to date with the store (see the header comment).
 Result<EmbedSummary> embed_store(Store& store, const std::filesystem::path& dir,
                                  const embed::Embedder& embedder, const EmbedRunOptions& options);
+
+// How to answer semantic and hybrid queries: which model embeds them (default: the one the
+// active vectors came from) and how the rankings are fused. Empty / negative fields fall back
+// to the model directory's paperboy.json ("fusion", "hybrid_weight"), then to the defaults
+// (reciprocal rank fusion, equal weights).
+struct SemanticSettings {
+  std::string model;  // model directory
+  bool int8 = false;
+  std::string fusion;  // "rrf" | "score" | ""
+  double semantic_weight = -1;
+  size_t depth = 100;
+};
+
+// The active vectors and the model that made them (both null when nothing is embedded).
+struct LoadedSemantic {
+  std::unique_ptr<VectorSet> vectors;
+  std::unique_ptr<embed::Embedder> model;
+  HybridOptions hybrid;
+};
+
+Result<HybridOptions> hybrid_options(const SemanticSettings& settings,
+                                     const std::string& model_dir);
+
+// Opens the active vector set of `dir` and, when `need_model`, loads its model (or
+// settings.model) and checks that it made those vectors.
+Result<LoadedSemantic> open_semantic(const std::filesystem::path& dir,
+                                     const SemanticSettings& settings, bool need_model);
 
 }  // namespace pb::engine

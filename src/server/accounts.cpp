@@ -1,0 +1,416 @@
+// Accounts and what signed-in people do: sign up, log in and out (argon2id, session cookies,
+// CSRF tokens, rate limits), upvote, save to the library with tags, follow authors and
+// categories, subscribe, submit a paper to the day's list.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/arxiv_id.hpp"
+#include "core/dates.hpp"
+#include "server/app.hpp"
+#include "server/html.hpp"
+#include "server/queries.hpp"
+#include "server/security.hpp"
+
+namespace pb::server {
+namespace {
+
+using Req = httplib::Request;
+using Res = httplib::Response;
+
+constexpr std::int64_t kSessionSeconds = 30LL * 24 * 3600;
+
+std::string param(const Req& req, const char* name) {
+  return req.has_param(name) ? req.get_param_value(name) : std::string();
+}
+
+std::string trim(std::string s) {
+  auto sp = [](unsigned char c) { return std::isspace(c) != 0; };
+  while (!s.empty() && sp(static_cast<unsigned char>(s.back()))) s.pop_back();
+  size_t i = 0;
+  while (i < s.size() && sp(static_cast<unsigned char>(s[i]))) ++i;
+  return s.substr(i);
+}
+
+// A local path to go back to (never another site).
+std::string safe_next(const std::string& next, const std::string& fallback = "/") {
+  if (next.size() > 1 && next[0] == '/' && next[1] != '/' && next[1] != '\\' &&
+      next.find_first_of("\r\n") == std::string::npos)
+    return next;
+  return next == "/" ? next : fallback;
+}
+
+// Where a form came from, when it is this site's page.
+std::string back(const Req& req, const std::string& fallback) {
+  std::string ref = req.get_header_value("Referer");
+  const std::string host = req.get_header_value("Host");
+  for (const char* scheme : {"http://", "https://"}) {
+    std::string prefix = std::string(scheme) + host;
+    if (!host.empty() && ref.rfind(prefix, 0) == 0) return safe_next(ref.substr(prefix.size()), fallback);
+  }
+  return fallback;
+}
+
+void redirect(Res& res, const std::string& to) {
+  res.status = 303;
+  res.set_header("Location", to);
+}
+
+void set_session_cookie(Res& res, const std::string& token, const Visitor& v, std::int64_t age) {
+  res.set_header("Set-Cookie",
+                 fmt::format("pb_session={}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{}", token,
+                             age, v.secure ? "; Secure" : ""));
+}
+
+bool valid_name(const std::string& n) {
+  if (n.size() < 2 || n.size() > 32) return false;
+  for (char c : n)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
+      return false;
+  return true;
+}
+
+bool valid_email(const std::string& e) {
+  const size_t at = e.find('@');
+  return e.size() <= 254 && at != std::string::npos && at > 0 && at + 1 < e.size() &&
+         e.find('@', at + 1) == std::string::npos &&
+         e.find('.', at) != std::string::npos &&
+         e.find_first_of(" \t\r\n<>\"(),;:\\[]") == std::string::npos;
+}
+
+template <typename F>
+httplib::Server::Handler handler(App& app, F f) {
+  return [&app, f](const Req& req, Res& res) {
+    auto w = app.workers.acquire();
+    if (!w.ok()) return send_status(app, req, res, w.error());
+    Visitor v = visitor_of(app, **w, req, res);
+    Status st = f(**w, v, req, res);
+    if (!st.ok()) send_status(app, req, res, st.error());
+  };
+}
+
+// A state-changing form: CSRF checked; with `need_user`, anonymous visitors are sent to log in.
+template <typename F>
+httplib::Server::Handler action(App& app, bool need_user, F f) {
+  return handler(app, [&app, need_user, f](Worker& w, Visitor& v, const Req& req, Res& res) {
+    if (!check_csrf(app, v, req, res)) return Status();
+    if (need_user && !v.user) {
+      if (wants_json(req)) {
+        send_error(app, req, res, 401, "log in first");
+      } else {
+        redirect(res, "/login?next=" + url_encode(back(req, "/")));
+      }
+      return Status();
+    }
+    return f(w, v, req, res);
+  });
+}
+
+Status start_session(App&, Worker& w, Visitor& v, const User& user, Res& res) {
+  const std::string token = random_token(32);
+  Session s;
+  s.token_hash = sha256_hex(token);
+  s.user_id = user.id;
+  s.csrf_token = random_token(24);
+  s.created_at = unix_now();
+  s.expires_at = s.created_at + kSessionSeconds;
+  PB_RETURN_IF_ERROR(w.store->create_session(s));
+  set_session_cookie(res, token, v, kSessionSeconds);
+  return Status();
+}
+
+void form_page(App& app, const Visitor& v, Res& res, const std::string& name, Json page,
+               int status = 200) {
+  res.status = status;
+  res.set_header("Cache-Control", "no-store");
+  res.set_content(render_page(app, name, std::move(page), v), "text/html; charset=utf-8");
+}
+
+std::vector<std::string> split_tags(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s + ",") {
+    if (c == ',') {
+      cur = trim(cur);
+      if (!cur.empty() && cur.size() <= 40 && out.size() < 20) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  return out;
+}
+
+Result<std::string> paper_id_param(Worker& w, const std::string& raw) {
+  auto id = ArxivId::parse(raw);
+  if (!id) return Error::invalid_input(fmt::format("'{}' is not an arXiv id", raw));
+  PB_ASSIGN_OR_RETURN(auto p, w.store->get(id->id));
+  if (!p) return Error::not_found(fmt::format("this server has no paper {}", id->id));
+  return id->id;
+}
+
+}  // namespace
+
+void add_account_routes(App& app, httplib::Server& http) {
+  http.Get("/signup", handler(app, [&app](Worker&, Visitor& v, const Req& req, Res& res) {
+             form_page(app, v, res, "signup",
+                       {{"title", "Sign up"},
+                        {"next", safe_next(param(req, "next"))},
+                        {"closed", !app.options.signup}});
+             return Status();
+           }));
+  http.Post("/signup", action(app, false, [&app](Worker& w, Visitor& v, const Req& req, Res& res) {
+              const std::string name = trim(param(req, "name"));
+              const std::string email = trim(param(req, "email"));
+              const std::string password = param(req, "password");
+              const std::string next = safe_next(param(req, "next"));
+              Json page = {{"title", "Sign up"}, {"name", name}, {"email", email}, {"next", next}};
+              auto fail = [&](const std::string& msg, int status) {
+                page["error"] = msg;
+                form_page(app, v, res, "signup", page, status);
+                return Status();
+              };
+              if (!app.options.signup) return fail("Sign-up is closed on this server.", 403);
+              if (!app.signup_by_ip.allow(req.remote_addr, std::chrono::steady_clock::now()))
+                return fail("Too many sign-ups from your address; try again later.", 429);
+              if (!valid_name(name))
+                return fail("A user name has 2 to 32 letters, digits, '.', '_' or '-'.", 400);
+              if (!valid_email(email)) return fail("That does not look like an e-mail address.", 400);
+              if (password.size() < 8 || password.size() > 1024)
+                return fail("A password has at least 8 characters.", 400);
+              PB_ASSIGN_OR_RETURN(auto hash, hash_password(password));
+              auto id = w.store->create_user(name, email, hash, unix_now());
+              if (!id.ok() && id.error().code() == ErrorCode::kConflict)
+                return fail(id.error().message() + ".", 409);
+              if (!id.ok()) return Status(id.error());
+              PB_ASSIGN_OR_RETURN(auto user, w.store->get_user(*id));
+              PB_RETURN_IF_ERROR(start_session(app, w, v, *user, res));
+              redirect(res, next);
+              return Status();
+            }));
+
+  http.Get("/login", handler(app, [&app](Worker&, Visitor& v, const Req& req, Res& res) {
+             form_page(app, v, res, "login",
+                       {{"title", "Log in"}, {"next", safe_next(param(req, "next"))}});
+             return Status();
+           }));
+  http.Post("/login", action(app, false, [&app](Worker& w, Visitor& v, const Req& req, Res& res) {
+              const std::string name = trim(param(req, "name"));
+              const std::string password = param(req, "password");
+              const std::string next = safe_next(param(req, "next"));
+              Json page = {{"title", "Log in"}, {"name", name}, {"next", next}};
+              const auto now = std::chrono::steady_clock::now();
+              std::string name_key = name;
+              for (auto& c : name_key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+              if (!app.login_by_ip.allow(req.remote_addr, now) ||
+                  !app.login_by_name.allow(name_key, now)) {
+                auto wait = std::max(app.login_by_ip.retry_after(req.remote_addr, now),
+                                     app.login_by_name.retry_after(name_key, now));
+                res.set_header("Retry-After", std::to_string(wait.count()));
+                page["error"] = "Too many attempts; wait a few minutes and try again.";
+                form_page(app, v, res, "login", page, 429);
+                return Status();
+              }
+              PB_ASSIGN_OR_RETURN(auto user, w.store->find_user(name));
+              if (!user || !verify_password(user->password_hash, password)) {
+                page["error"] = "Wrong user name or password.";
+                form_page(app, v, res, "login", page, 401);
+                return Status();
+              }
+              app.login_by_name.reset(name_key);
+              PB_RETURN_IF_ERROR(start_session(app, w, v, *user, res));
+              redirect(res, next);
+              return Status();
+            }));
+
+  http.Post("/logout", action(app, false, [](Worker& w, Visitor& v, const Req&, Res& res) {
+              if (!v.session_hash.empty()) PB_RETURN_IF_ERROR(w.store->delete_session(v.session_hash));
+              set_session_cookie(res, "", v, 0);
+              redirect(res, "/");
+              return Status();
+            }));
+
+  http.Post(R"(/papers/(.+)/upvote)",
+            action(app, true, [&app](Worker& w, Visitor& v, const Req& req, Res& res) {
+              PB_ASSIGN_OR_RETURN(std::string id, paper_id_param(w, req.matches[1]));
+              std::vector<std::string> ids{id};
+              bool up = true;
+              const std::string want = param(req, "up");
+              if (want == "0") {
+                up = false;
+              } else if (want.empty()) {
+                PB_ASSIGN_OR_RETURN(auto voted, w.store->voted(v.user->id, ids));
+                up = voted.empty();  // a toggle
+              }
+              PB_ASSIGN_OR_RETURN(bool changed, w.store->set_vote(v.user->id, id, up, unix_now()));
+              if (changed) invalidate_trending(app);
+              if (wants_json(req)) {
+                PB_ASSIGN_OR_RETURN(auto counts, w.store->upvote_counts(ids));
+                res.set_content(Json{{"id", id}, {"upvoted", up}, {"upvotes", counts[0].total()}}.dump(),
+                                "application/json");
+              } else {
+                redirect(res, back(req, "/papers/" + id));
+              }
+              return Status();
+            }));
+
+  http.Post(R"(/papers/(.+)/save)",
+            action(app, true, [](Worker& w, Visitor& v, const Req& req, Res& res) {
+              PB_ASSIGN_OR_RETURN(std::string id, paper_id_param(w, req.matches[1]));
+              auto tags = split_tags(param(req, "tags"));
+              PB_RETURN_IF_ERROR(w.store->save_paper(v.user->id, id, tags, unix_now()));
+              if (wants_json(req)) {
+                res.set_content(Json{{"id", id}, {"saved", true}, {"tags", tags}}.dump(),
+                                "application/json");
+              } else {
+                redirect(res, back(req, "/papers/" + id));
+              }
+              return Status();
+            }));
+  http.Post(R"(/papers/(.+)/unsave)",
+            action(app, true, [](Worker& w, Visitor& v, const Req& req, Res& res) {
+              PB_ASSIGN_OR_RETURN(std::string id, paper_id_param(w, req.matches[1]));
+              PB_RETURN_IF_ERROR(w.store->unsave_paper(v.user->id, id));
+              redirect(res, back(req, "/papers/" + id));
+              return Status();
+            }));
+
+  http.Get("/library", handler(app, [&app](Worker& w, Visitor& v, const Req& req, Res& res) {
+             if (!v.user) {
+               redirect(res, "/login?next=/library");
+               return Status();
+             }
+             const std::string tag = param(req, "tag");
+             PB_ASSIGN_OR_RETURN(auto all, w.store->library(v.user->id, ""));
+             std::map<std::string, int> tag_counts;
+             std::vector<std::string> ids;
+             std::map<std::string, std::vector<std::string>> tags_of;
+             for (const auto& s : all) {
+               for (const auto& t : s.tags) ++tag_counts[t];
+               if (tag.empty() || std::find(s.tags.begin(), s.tags.end(), tag) != s.tags.end()) {
+                 ids.push_back(s.paper_id);
+                 tags_of[s.paper_id] = s.tags;
+               }
+             }
+             PB_ASSIGN_OR_RETURN(auto papers, w.store->get_many(ids));
+             PB_ASSIGN_OR_RETURN(auto counts, w.store->upvote_counts(ids));
+             Json items = Json::array();
+             std::unordered_map<std::string, size_t> row;
+             for (size_t i = 0; i < ids.size(); ++i) row[ids[i]] = i;
+             for (const auto& p : papers) {
+               ListItem it{p, counts[row[p.id]]};
+               Json j = item_json(it);
+               Json tags = Json::array();
+               for (const auto& t : tags_of[p.id])
+                 tags.push_back({{"tag", t}, {"url", "/library?tag=" + url_encode(t)}});
+               j["tags"] = std::move(tags);
+               items.push_back(std::move(j));
+             }
+             Json cloud = Json::array();
+             for (const auto& [t, n] : tag_counts)
+               cloud.push_back({{"tag", t}, {"count", n}, {"url", "/library?tag=" + url_encode(t)},
+                                {"current", t == tag}});
+             form_page(app, v, res, "library",
+                       {{"title", "Library"},
+                        {"nav_library", true},
+                        {"items", std::move(items)},
+                        {"tags", std::move(cloud)},
+                        {"tag", tag},
+                        {"count", ids.size()}});
+             return Status();
+           }));
+
+  auto follow_route = [&app](bool on) {
+    return action(app, true, [on](Worker& w, Visitor& v, const Req& req, Res& res) {
+      const std::string kind = param(req, "kind");
+      const std::string value = trim(param(req, "value"));
+      if ((kind != "author" && kind != "category") || value.empty() || value.size() > 200)
+        return Status(Error::invalid_input("follow needs kind=author|category and a value"));
+      Follow f{kind == "author" ? FollowKind::kAuthor : FollowKind::kCategory, value};
+      if (on) {
+        PB_RETURN_IF_ERROR(w.store->follow(v.user->id, f, unix_now()));
+      } else {
+        PB_RETURN_IF_ERROR(w.store->unfollow(v.user->id, f));
+      }
+      redirect(res, back(req, "/account"));
+      return Status();
+    });
+  };
+  http.Post("/follow", follow_route(true));
+  http.Post("/unfollow", follow_route(false));
+
+  http.Get("/account", handler(app, [&app](Worker& w, Visitor& v, const Req&, Res& res) {
+             if (!v.user) {
+               redirect(res, "/login?next=/account");
+               return Status();
+             }
+             PB_ASSIGN_OR_RETURN(auto follows, w.store->follows(v.user->id));
+             Json authors = Json::array(), cats = Json::array();
+             for (const auto& f : follows) {
+               if (f.kind == FollowKind::kAuthor) {
+                 authors.push_back({{"value", f.value}, {"url", "/authors/" + url_encode(f.value)}});
+               } else {
+                 cats.push_back({{"value", f.value},
+                                 {"url", "/papers?all=1&cat=" + url_encode(f.value)}});
+               }
+             }
+             PB_ASSIGN_OR_RETURN(auto sub, w.store->find_subscription(v.user->email));
+             Json page = {{"title", "Your account"},
+                          {"nav_account", true},
+                          {"name", v.user->name},
+                          {"email", v.user->email},
+                          {"authors", std::move(authors)},
+                          {"categories", std::move(cats)}};
+             if (sub) {
+               static const char* const kStates[] = {"waiting for confirmation", "active",
+                                                     "unsubscribed", "bouncing"};
+               page["subscription"] = {{"frequency", sub->frequency},
+                                       {"state", kStates[static_cast<int>(sub->state)]}};
+             }
+             form_page(app, v, res, "account", std::move(page));
+             return Status();
+           }));
+
+  http.Post("/subscribe", action(app, false, [&app](Worker& w, Visitor& v, const Req& req, Res& res) {
+              std::string email = trim(param(req, "email"));
+              if (email.empty() && v.user) email = v.user->email;
+              Json page = {{"title", "Subscribe"}, {"email", email}};
+              if (!valid_email(email)) {
+                page["error"] = "That does not look like an e-mail address.";
+                form_page(app, v, res, "subscribed", page, 400);
+                return Status();
+              }
+              Subscription s;
+              s.email = email;
+              s.frequency = param(req, "frequency") == "weekly" ? "weekly" : "daily";
+              const std::string q = trim(param(req, "query"));
+              if (!q.empty() && q.size() <= 500) s.queries.push_back(q);
+              const std::string author = trim(param(req, "author"));
+              if (!author.empty() && author.size() <= 200) s.authors.push_back(author);
+              const std::string cat = trim(param(req, "category"));
+              if (!cat.empty() && cat.size() <= 40) s.categories.push_back(cat);
+              s.top_papers = s.queries.empty() && s.authors.empty() && s.categories.empty();
+              if (v.user) s.user_id = v.user->id;
+              s.created_at = unix_now();
+              auto saved = w.store->upsert_subscription(s);
+              if (!saved.ok()) return Status(saved.error());
+              page["frequency"] = s.frequency;
+              page["done"] = true;
+              form_page(app, v, res, "subscribed", page);
+              return Status();
+            }));
+
+  http.Post("/submit", action(app, true, [](Worker& w, Visitor& v, const Req& req, Res& res) {
+              PB_ASSIGN_OR_RETURN(std::string id, paper_id_param(w, trim(param(req, "id"))));
+              const std::string day = dates::today_utc();
+              ListingEntry e{day, id, "paperboy", v.user->name};
+              Status st = w.store->add_listing(e);
+              if (!st.ok() && st.error().code() != ErrorCode::kConflict) return st;
+              redirect(res, "/papers?date=" + day);
+              return Status();
+            }));
+}
+
+}  // namespace pb::server
