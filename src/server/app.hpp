@@ -97,7 +97,7 @@ struct App {
     return semantic;
   }
 
-  Registry metrics;
+  MetricsRegistry metrics;
   RateLimiter login_by_ip{20, std::chrono::minutes(15)};
   RateLimiter login_by_name{10, std::chrono::minutes(15)};
   RateLimiter signup_by_ip{10, std::chrono::hours(1)};
