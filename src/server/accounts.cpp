@@ -94,7 +94,7 @@ httplib::Server::Handler handler(App& app, F f) {
 // A state-changing form: CSRF checked; with `need_user`, anonymous visitors are sent to log in.
 template <typename F>
 httplib::Server::Handler action(App& app, bool need_user, F f) {
-  return handler(app, [&app, need_user, f](Worker& w, Visitor& v, const Req& req, Res& res) {
+  return handler(app, [&app, need_user, f](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
     if (!check_csrf(app, v, req, res)) return Status();
     if (need_user && !v.user) {
       if (wants_json(req)) {
@@ -154,14 +154,14 @@ Result<std::string> paper_id_param(Worker& w, const std::string& raw) {
 }  // namespace
 
 void add_account_routes(App& app, httplib::Server& http) {
-  http.Get("/signup", handler(app, [&app](Worker&, Visitor& v, const Req& req, Res& res) {
+  http.Get("/signup", handler(app, [&app](Worker&, Visitor& v, const Req& req, Res& res) -> Status {
              form_page(app, v, res, "signup",
                        {{"title", "Sign up"},
                         {"next", safe_next(param(req, "next"))},
                         {"closed", !app.options.signup}});
              return Status();
            }));
-  http.Post("/signup", action(app, false, [&app](Worker& w, Visitor& v, const Req& req, Res& res) {
+  http.Post("/signup", action(app, false, [&app](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
               const std::string name = trim(param(req, "name"));
               const std::string email = trim(param(req, "email"));
               const std::string password = param(req, "password");
@@ -191,12 +191,12 @@ void add_account_routes(App& app, httplib::Server& http) {
               return Status();
             }));
 
-  http.Get("/login", handler(app, [&app](Worker&, Visitor& v, const Req& req, Res& res) {
+  http.Get("/login", handler(app, [&app](Worker&, Visitor& v, const Req& req, Res& res) -> Status {
              form_page(app, v, res, "login",
                        {{"title", "Log in"}, {"next", safe_next(param(req, "next"))}});
              return Status();
            }));
-  http.Post("/login", action(app, false, [&app](Worker& w, Visitor& v, const Req& req, Res& res) {
+  http.Post("/login", action(app, false, [&app](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
               const std::string name = trim(param(req, "name"));
               const std::string password = param(req, "password");
               const std::string next = safe_next(param(req, "next"));
@@ -225,7 +225,7 @@ void add_account_routes(App& app, httplib::Server& http) {
               return Status();
             }));
 
-  http.Post("/logout", action(app, false, [](Worker& w, Visitor& v, const Req&, Res& res) {
+  http.Post("/logout", action(app, false, [](Worker& w, Visitor& v, const Req&, Res& res) -> Status {
               if (!v.session_hash.empty()) PB_RETURN_IF_ERROR(w.store->delete_session(v.session_hash));
               set_session_cookie(res, "", v, 0);
               redirect(res, "/");
@@ -233,7 +233,7 @@ void add_account_routes(App& app, httplib::Server& http) {
             }));
 
   http.Post(R"(/papers/(.+)/upvote)",
-            action(app, true, [&app](Worker& w, Visitor& v, const Req& req, Res& res) {
+            action(app, true, [&app](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
               PB_ASSIGN_OR_RETURN(std::string id, paper_id_param(w, req.matches[1]));
               std::vector<std::string> ids{id};
               bool up = true;
@@ -257,7 +257,7 @@ void add_account_routes(App& app, httplib::Server& http) {
             }));
 
   http.Post(R"(/papers/(.+)/save)",
-            action(app, true, [](Worker& w, Visitor& v, const Req& req, Res& res) {
+            action(app, true, [](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
               PB_ASSIGN_OR_RETURN(std::string id, paper_id_param(w, req.matches[1]));
               auto tags = split_tags(param(req, "tags"));
               PB_RETURN_IF_ERROR(w.store->save_paper(v.user->id, id, tags, unix_now()));
@@ -270,14 +270,14 @@ void add_account_routes(App& app, httplib::Server& http) {
               return Status();
             }));
   http.Post(R"(/papers/(.+)/unsave)",
-            action(app, true, [](Worker& w, Visitor& v, const Req& req, Res& res) {
+            action(app, true, [](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
               PB_ASSIGN_OR_RETURN(std::string id, paper_id_param(w, req.matches[1]));
               PB_RETURN_IF_ERROR(w.store->unsave_paper(v.user->id, id));
               redirect(res, back(req, "/papers/" + id));
               return Status();
             }));
 
-  http.Get("/library", handler(app, [&app](Worker& w, Visitor& v, const Req& req, Res& res) {
+  http.Get("/library", handler(app, [&app](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
              if (!v.user) {
                redirect(res, "/login?next=/library");
                return Status();
@@ -323,7 +323,7 @@ void add_account_routes(App& app, httplib::Server& http) {
            }));
 
   auto follow_route = [&app](bool on) {
-    return action(app, true, [on](Worker& w, Visitor& v, const Req& req, Res& res) {
+    return action(app, true, [on](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
       const std::string kind = param(req, "kind");
       const std::string value = trim(param(req, "value"));
       if ((kind != "author" && kind != "category") || value.empty() || value.size() > 200)
@@ -341,7 +341,7 @@ void add_account_routes(App& app, httplib::Server& http) {
   http.Post("/follow", follow_route(true));
   http.Post("/unfollow", follow_route(false));
 
-  http.Get("/account", handler(app, [&app](Worker& w, Visitor& v, const Req&, Res& res) {
+  http.Get("/account", handler(app, [&app](Worker& w, Visitor& v, const Req&, Res& res) -> Status {
              if (!v.user) {
                redirect(res, "/login?next=/account");
                return Status();
@@ -373,7 +373,7 @@ void add_account_routes(App& app, httplib::Server& http) {
              return Status();
            }));
 
-  http.Post("/subscribe", action(app, false, [&app](Worker& w, Visitor& v, const Req& req, Res& res) {
+  http.Post("/subscribe", action(app, false, [&app](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
               std::string email = trim(param(req, "email"));
               if (email.empty() && v.user) email = v.user->email;
               Json page = {{"title", "Subscribe"}, {"email", email}};
@@ -402,7 +402,7 @@ void add_account_routes(App& app, httplib::Server& http) {
               return Status();
             }));
 
-  http.Post("/submit", action(app, true, [](Worker& w, Visitor& v, const Req& req, Res& res) {
+  http.Post("/submit", action(app, true, [](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
               PB_ASSIGN_OR_RETURN(std::string id, paper_id_param(w, trim(param(req, "id"))));
               const std::string day = dates::today_utc();
               ListingEntry e{day, id, "paperboy", v.user->name};

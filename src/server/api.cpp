@@ -136,7 +136,7 @@ void add_api_routes(App& app, httplib::Server& http) {
     res.set_content(std::string(openapi_document()), "application/json");
   });
 
-  http.Get("/api/papers/search", with_worker(app, [&app](Worker& w, const Req& req, Res& res) {
+  http.Get("/api/papers/search", with_worker(app, [&app](Worker& w, const Req& req, Res& res) -> Status {
              PB_ASSIGN_OR_RETURN(auto p, search_params(req, 20));
              if (p.q.empty()) return Status(Error::invalid_input("q is required"));
              PB_ASSIGN_OR_RETURN(auto page, run_search(app, w, p));
@@ -152,7 +152,7 @@ void add_api_routes(App& app, httplib::Server& http) {
              return Status();
            }));
 
-  http.Get("/api/daily_papers", with_worker(app, [&app](Worker& w, const Req& req, Res& res) {
+  http.Get("/api/daily_papers", with_worker(app, [&app](Worker& w, const Req& req, Res& res) -> Status {
              PB_ASSIGN_OR_RETURN(auto p, daily_params(req));
              PB_ASSIGN_OR_RETURN(auto d, daily_page(app, w, p));
              Json out = Json::array();
@@ -162,7 +162,7 @@ void add_api_routes(App& app, httplib::Server& http) {
              return Status();
            }));
 
-  http.Get("/api/trending", with_worker(app, [&app](Worker& w, const Req& req, Res& res) {
+  http.Get("/api/trending", with_worker(app, [&app](Worker& w, const Req& req, Res& res) -> Status {
              std::string sort = param(req, "sort");
              if (sort.empty()) sort = "trending";
              if (sort != "trending" && sort != "recent" && sort != "upvotes")
@@ -176,7 +176,7 @@ void add_api_routes(App& app, httplib::Server& http) {
            }));
 
   http.Get(R"(/api/papers/(.+)/similar)",
-           with_worker(app, [&app](Worker& w, const Req& req, Res& res) {
+           with_worker(app, [&app](Worker& w, const Req& req, Res& res) -> Status {
              PB_ASSIGN_OR_RETURN(size_t limit, size_param(req, "limit", 10, 1, 100));
              auto semantic = app.current_semantic();
              const engine::VectorSet* vectors =
@@ -198,7 +198,7 @@ void add_api_routes(App& app, httplib::Server& http) {
              return Status();
            }));
 
-  http.Get(R"(/api/papers/(.+))", with_worker(app, [](Worker& w, const Req& req, Res& res) {
+  http.Get(R"(/api/papers/(.+))", with_worker(app, [](Worker& w, const Req& req, Res& res) -> Status {
              const std::string id = req.matches[1];
              PB_ASSIGN_OR_RETURN(auto paper, w.store->get(id));
              if (!paper) return Status(Error::not_found(fmt::format("no paper {}", id)));
@@ -210,7 +210,7 @@ void add_api_routes(App& app, httplib::Server& http) {
 
   // Feeds: /feeds/{daily,trending,search}.{rss,atom}
   http.Get(R"(/feeds/(daily|trending|search)\.(rss|atom))",
-           with_worker(app, [&app](Worker& w, const Req& req, Res& res) {
+           with_worker(app, [&app](Worker& w, const Req& req, Res& res) -> Status {
              const std::string kind = req.matches[1], format = req.matches[2];
              std::vector<ListItem> items;
              std::string title, page;
@@ -242,7 +242,7 @@ void add_api_routes(App& app, httplib::Server& http) {
              return Status();
            }));
 
-  http.Get("/healthz", with_worker(app, [&app](Worker& w, const Req&, Res& res) {
+  http.Get("/healthz", with_worker(app, [&app](Worker& w, const Req&, Res& res) -> Status {
              auto seq = w.store->max_seq();
              auto index = app.current_index();
              if (!seq.ok() || !index) {
@@ -258,7 +258,7 @@ void add_api_routes(App& app, httplib::Server& http) {
              return Status();
            }));
 
-  http.Get("/metrics", with_worker(app, [&app](Worker& w, const Req&, Res& res) {
+  http.Get("/metrics", with_worker(app, [&app](Worker& w, const Req&, Res& res) -> Status {
              std::string out = app.metrics.render();
              auto papers = w.store->count();
              auto index = app.current_index();
