@@ -1,8 +1,8 @@
 #pragma once
 // The paper store: the system of record for papers, their versions, external signals,
-// daily listings and harvest progress, and for what users do (accounts.hpp). Implementations: store/sqlite (embedded default);
-// a PostgreSQL store comes later. SQL stays portable (no SQLite-only syntax in queries
-// that a PostgreSQL store would share).
+// daily listings and harvest progress, and for what users do (accounts.hpp). Implementations:
+// store/sqlite (embedded default); a PostgreSQL store comes later. SQL stays portable (no
+// SQLite-only syntax in queries that a PostgreSQL store would share).
 //
 // Thread safety: a Store object is used by one thread at a time; open one per thread.
 // Several processes may open the same SQLite store; writers serialise on the database lock.
@@ -68,8 +68,8 @@ class Store : public AccountStore {
   virtual Result<std::vector<UpsertOutcome>> upsert(std::span<const Paper> papers,
                                                     const HarvestState* state = nullptr) = 0;
   virtual Result<std::optional<Paper>> get(std::string_view id) = 0;
-  // The papers among `ids` that the store has, in the order of `ids` (a handful of queries in
-  // all, however many ids: pages hydrate through this).
+  // The papers among `ids` that the store has, in the order of `ids`, each once (at its first
+  // occurrence); a handful of queries in all, however many ids: pages hydrate through this.
   virtual Result<std::vector<Paper>> get_many(std::span<const std::string> ids) = 0;
   virtual Result<std::vector<VersionRecord>> version_history(std::string_view id) = 0;
   virtual Result<std::int64_t> count() = 0;

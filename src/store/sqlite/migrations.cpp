@@ -73,8 +73,87 @@ CREATE TABLE harvest_state (
 );
 )sql";
 
-constexpr std::array<Migration, 1> kMigrations = {{
+// v2: what people do on the site (store/accounts.hpp) and the day of each paper's announcement.
+// User names and e-mail addresses are kept as typed; `name_key` / `email_key` are their ASCII
+// lower-cased forms, computed by the store, and carry the uniqueness. Times are Unix seconds.
+// List-valued columns (tags, subscription topics) are JSON arrays of strings.
+//
+// papers.announcement_day is the day a paper was announced (`announced`, else the day of
+// `submitted`; '' when neither is known). It is an ordinary column that the store writes with
+// every paper (a plain column rather than an expression index or a generated column, whose
+// syntax differs between SQLite and PostgreSQL), so that "papers of day D" and "the previous
+// day with papers" are index lookups.
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE users (
+  id            INTEGER PRIMARY KEY,
+  name          TEXT NOT NULL,
+  name_key      TEXT NOT NULL UNIQUE,
+  email         TEXT NOT NULL,
+  email_key     TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  created_at    INTEGER NOT NULL
+);
+
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY,
+  user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  csrf_token TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX sessions_user ON sessions (user_id);
+CREATE INDEX sessions_expires ON sessions (expires_at);
+
+CREATE TABLE votes (
+  user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  paper_id   TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (user_id, paper_id)
+);
+CREATE INDEX votes_paper ON votes (paper_id);
+CREATE INDEX votes_created ON votes (created_at);
+
+CREATE TABLE saved_papers (
+  user_id  INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  paper_id TEXT NOT NULL,
+  tags     TEXT NOT NULL DEFAULT '[]',
+  saved_at INTEGER NOT NULL,
+  PRIMARY KEY (user_id, paper_id)
+);
+
+CREATE TABLE follows (
+  user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  kind       TEXT NOT NULL,
+  value      TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (user_id, kind, value)
+);
+
+CREATE TABLE subscriptions (
+  id         INTEGER PRIMARY KEY,
+  email      TEXT NOT NULL,
+  email_key  TEXT NOT NULL UNIQUE,
+  frequency  TEXT NOT NULL DEFAULT 'daily',
+  state      TEXT NOT NULL DEFAULT 'pending',
+  queries    TEXT NOT NULL DEFAULT '[]',
+  authors    TEXT NOT NULL DEFAULT '[]',
+  categories TEXT NOT NULL DEFAULT '[]',
+  top_papers INTEGER NOT NULL DEFAULT 1,
+  user_id    INTEGER REFERENCES users (id) ON DELETE SET NULL,
+  created_at INTEGER NOT NULL
+);
+
+CREATE INDEX signals_kind_observed ON signals (kind, observed_at);
+
+ALTER TABLE papers ADD COLUMN announcement_day TEXT NOT NULL DEFAULT '';
+UPDATE papers
+  SET announcement_day = substr(CASE WHEN announced <> '' THEN announced ELSE submitted END, 1, 10);
+CREATE INDEX papers_announcement_day ON papers (announcement_day, id);
+)sql";
+
+constexpr std::array<Migration, 2> kMigrations = {{
     {1, "papers, versions, signals, daily listings, harvest state", kV1},
+    {2, "users, sessions, votes, library, follows, subscriptions; announcement day", kV2},
 }};
 
 }  // namespace

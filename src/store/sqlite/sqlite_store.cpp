@@ -8,10 +8,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <cctype>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <system_error>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 
 #include "core/dates.hpp"
@@ -109,15 +112,169 @@ std::vector<std::string> from_json_array(const std::string& s) {
   return out;
 }
 
+// The day a paper was announced: `announced`, else the day of `submitted`. Must agree with the
+// expression that migration v2 fills papers.announcement_day with (substr(..., 1, 10)).
+std::string announcement_day_of(const Paper& p) {
+  std::string_view src = p.announced.empty() ? p.submitted : p.announced;
+  return std::string(src.substr(0, 10));
+}
+
+// User names and e-mail addresses compare case-insensitively in ASCII (accounts.hpp).
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+std::string_view trim_ascii(std::string_view s) {
+  auto space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+  };
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Library tags: trimmed, lower-cased (ASCII), without empties, sorted and unique.
+std::string normalise_tag(std::string_view tag) { return ascii_lower(trim_ascii(tag)); }
+
+std::vector<std::string> normalise_tags(std::span<const std::string> tags) {
+  std::vector<std::string> out;
+  for (const auto& t : tags)
+    if (auto n = normalise_tag(t); !n.empty()) out.push_back(std::move(n));
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date, and back (H. Hinnant, "chrono-Compatible
+// Low-Level Date Algorithms").
+std::int64_t days_from_civil(std::int64_t y, int m, int d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const std::int64_t yoe = y - era * 400;
+  const std::int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+std::string day_from_days(std::int64_t z) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const std::int64_t doe = z - era * 146097;
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::int64_t mp = (5 * doy + 2) / 153;
+  const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  return fmt::format("{:04}-{:02}-{:02}", yoe + era * 400 + (m <= 2), m, d);
+}
+
+bool two_digits(std::string_view s, size_t pos, int& out) {
+  if (pos + 2 > s.size() || !std::isdigit(static_cast<unsigned char>(s[pos])) ||
+      !std::isdigit(static_cast<unsigned char>(s[pos + 1])))
+    return false;
+  out = (s[pos] - '0') * 10 + (s[pos + 1] - '0');
+  return true;
+}
+
+// Unix seconds of an ISO 8601 date or time: "YYYY-MM-DD" (midnight UTC) or
+// "YYYY-MM-DDTHH:MM[:SS[.fff]]" followed by "Z", "+HH:MM", "+HHMM", "+HH" (or "-") or nothing
+// (UTC). nullopt for anything else.
+std::optional<std::int64_t> unix_seconds(std::string_view s) {
+  s = trim_ascii(s);
+  if (s.size() < 10 || !dates::valid_day(s.substr(0, 10))) return std::nullopt;
+  int yh = 0, yl = 0, mo = 0, d = 0;
+  two_digits(s, 0, yh);
+  two_digits(s, 2, yl);
+  two_digits(s, 5, mo);
+  two_digits(s, 8, d);
+  std::int64_t t = days_from_civil(yh * 100 + yl, mo, d) * 86400;
+  if (s.size() == 10) return t;
+  if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return std::nullopt;
+  int hh = 0, mm = 0, ss = 0;
+  if (!two_digits(s, 11, hh) || s.size() < 16 || s[13] != ':' || !two_digits(s, 14, mm) ||
+      hh > 23 || mm > 59)
+    return std::nullopt;
+  size_t i = 16;
+  if (i < s.size() && s[i] == ':') {
+    if (!two_digits(s, i + 1, ss) || ss > 60) return std::nullopt;
+    i += 3;
+    if (i < s.size() && (s[i] == '.' || s[i] == ',')) {
+      size_t j = i + 1;
+      while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
+      if (j == i + 1) return std::nullopt;
+      i = j;
+    }
+  }
+  t += hh * 3600 + mm * 60 + ss;
+  std::string_view zone = s.substr(i);
+  if (zone.empty() || zone == "Z" || zone == "z") return t;
+  if (zone[0] != '+' && zone[0] != '-') return std::nullopt;
+  int oh = 0, om = 0;
+  if (!two_digits(zone, 1, oh) || oh > 23) return std::nullopt;
+  if (zone.size() == 6 && zone[3] == ':') {
+    if (!two_digits(zone, 4, om)) return std::nullopt;
+  } else if (zone.size() == 5) {
+    if (!two_digits(zone, 3, om)) return std::nullopt;
+  } else if (zone.size() != 3) {
+    return std::nullopt;
+  }
+  if (om > 59) return std::nullopt;
+  const std::int64_t offset = oh * 3600 + om * 60;
+  return zone[0] == '+' ? t - offset : t + offset;
+}
+
+std::string_view state_name(SubscriptionState s) {
+  switch (s) {
+    case SubscriptionState::kPending:
+      return "pending";
+    case SubscriptionState::kConfirmed:
+      return "confirmed";
+    case SubscriptionState::kUnsubscribed:
+      return "unsubscribed";
+    case SubscriptionState::kBouncing:
+      return "bouncing";
+  }
+  return "pending";
+}
+
+std::optional<SubscriptionState> parse_state(std::string_view s) {
+  if (s == "pending") return SubscriptionState::kPending;
+  if (s == "confirmed") return SubscriptionState::kConfirmed;
+  if (s == "unsubscribed") return SubscriptionState::kUnsubscribed;
+  if (s == "bouncing") return SubscriptionState::kBouncing;
+  return std::nullopt;
+}
+
+std::string_view kind_name(FollowKind k) {
+  return k == FollowKind::kAuthor ? "author" : "category";
+}
+
+// The ids, sorted and without duplicates: what IN lists are built from.
+std::vector<std::string> unique_sorted(std::span<const std::string> ids) {
+  std::vector<std::string> out(ids.begin(), ids.end());
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 // The columns of a paper's own row, in the order read_paper_columns() reads them.
 #define PB_PAPER_COLUMNS                                                                  \
   "version, title, abstract, authors, categories, primary_category, submitted, updated, " \
   "announced, comments, journal_ref, doi, submitter, code_url, project_url, keywords"
 
+#define PB_USER_COLUMNS "id, name, email, password_hash, created_at"
+#define PB_SUBSCRIPTION_COLUMNS                                                      \
+  "id, email, frequency, state, queries, authors, categories, top_papers, user_id, " \
+  "created_at"
+
 class SqliteStore final : public Store {
  public:
   ~SqliteStore() override {
     stmts_.clear();
+    in_stmts_.clear();
     if (db_) sqlite3_close_v2(db_);
   }
 
@@ -222,8 +379,8 @@ class SqliteStore final : public Store {
           "WHERE paper_id > ? AND paper_id <= ? ORDER BY paper_id, kind, source, observed_at",
           "SELECT paper_id, day, source, submitted_by FROM daily_listings "
           "WHERE paper_id > ? AND paper_id <= ? ORDER BY paper_id, day, source"};
-      PB_RETURN_IF_ERROR(
-          read_children(kById, std::string_view(after), std::string_view(page.back().id), page));
+      PB_RETURN_IF_ERROR(read_children_in_range(kById, std::string_view(after),
+                                                std::string_view(page.back().id), page));
       for (const auto& p : page)
         if (!fn(p)) return ok_status();
       after = page.back().id;
@@ -259,7 +416,7 @@ class SqliteStore final : public Store {
           "SELECT v.paper_id, v.day, v.source, v.submitted_by FROM papers p "
           "JOIN daily_listings v ON v.paper_id = p.id WHERE p.seq > ? AND p.seq <= ? "
           "ORDER BY v.paper_id, v.day, v.source"};
-      PB_RETURN_IF_ERROR(read_children(kBySeq, after, seqs.back(), page));
+      PB_RETURN_IF_ERROR(read_children_in_range(kBySeq, after, seqs.back(), page));
       for (size_t i = 0; i < page.size(); ++i)
         if (!fn(page[i], seqs[i])) return ok_status();
       after = seqs.back();
@@ -300,6 +457,523 @@ class SqliteStore final : public Store {
   }
 
   int schema_version() const override { return schema_version_; }
+
+  Result<std::vector<Paper>> get_many(std::span<const std::string> ids) override {
+    // Papers and their children are read per chunk of ids with the same row readers as scans;
+    // the result follows `ids` (each paper once, at its first occurrence).
+    std::vector<std::string> keys = unique_sorted(ids);
+    std::vector<Paper> found;
+    found.reserve(keys.size());
+    for (size_t at = 0; at < keys.size(); at += kInChunk) {
+      std::span<const std::string> chunk =
+          std::span<const std::string>(keys).subspan(at, std::min(kInChunk, keys.size() - at));
+      std::vector<Paper> page;
+      {
+        PB_ASSIGN_OR_RETURN(Stmt * s,
+                            in_list_stmt("SELECT id, seq, " PB_PAPER_COLUMNS " FROM papers "
+                                         "WHERE id IN (",
+                                         ")", chunk.size()));
+        ResetGuard g{*s};
+        bind_list(*s, 1, chunk);
+        PB_RETURN_IF_ERROR(read_page(*s, page, nullptr));
+      }
+      if (page.empty()) continue;
+      static constexpr std::array<std::string_view, 3> kHeads = {
+          "SELECT paper_id, version, created FROM paper_versions WHERE paper_id IN (",
+          "SELECT paper_id, kind, value, source, observed_at FROM signals WHERE paper_id IN (",
+          "SELECT paper_id, day, source, submitted_by FROM daily_listings WHERE paper_id IN ("};
+      static constexpr std::array<std::string_view, 3> kTails = {
+          ") ORDER BY paper_id, version", ") ORDER BY paper_id, kind, source, observed_at",
+          ") ORDER BY paper_id, day, source"};
+      PB_RETURN_IF_ERROR(read_children(
+          [&](int table) -> Result<Stmt*> {
+            PB_ASSIGN_OR_RETURN(Stmt * v, in_list_stmt(kHeads[table], kTails[table], chunk.size()));
+            bind_list(*v, 1, chunk);
+            return v;
+          },
+          page));
+      for (auto& p : page) found.push_back(std::move(p));
+    }
+    std::unordered_map<std::string_view, Paper*> by_id;
+    by_id.reserve(found.size());
+    for (auto& p : found) by_id.emplace(p.id, &p);
+    std::vector<Paper> out;
+    out.reserve(found.size());
+    for (const auto& id : ids) {
+      auto it = by_id.find(id);
+      if (it == by_id.end() || it->second == nullptr) continue;
+      out.push_back(std::move(*it->second));
+      it->second = nullptr;  // a repeated id gives the paper once
+    }
+    return out;
+  }
+
+  // --- users and sessions
+
+  Result<UserId> create_user(std::string_view name, std::string_view email,
+                             std::string_view password_hash, std::int64_t now) override {
+    if (name.empty() || email.empty())
+      return Error::invalid_input("a user needs a name and an e-mail address");
+    const std::string name_key = ascii_lower(name), email_key = ascii_lower(email);
+    return transaction([&]() -> Result<UserId> {
+      PB_ASSIGN_OR_RETURN(bool name_taken,
+                          exists("SELECT 1 FROM users WHERE name_key = ?", name_key));
+      if (name_taken) return Error::conflict("user name is taken");
+      PB_ASSIGN_OR_RETURN(bool email_taken,
+                          exists("SELECT 1 FROM users WHERE email_key = ?", email_key));
+      if (email_taken) return Error::conflict("e-mail address is already registered");
+      PB_ASSIGN_OR_RETURN(Stmt * s, stmt("INSERT INTO users (name, name_key, email, email_key, "
+                                         "password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?) "
+                                         "RETURNING id"));
+      ResetGuard g{*s};
+      s->bind(1, name).bind(2, name_key).bind(3, email).bind(4, email_key);
+      s->bind(5, password_hash).bind(6, now);
+      int rc = s->step();
+      if (rc != SQLITE_ROW) return step_error(rc, "creating user");
+      UserId id = s->integer(0);
+      if ((rc = s->step()) != SQLITE_DONE) return step_error(rc, "creating user");
+      return id;
+    });
+  }
+
+  Result<std::optional<User>> find_user(std::string_view name_or_email) override {
+    // A name that is also someone's e-mail address finds the user of that name.
+    PB_ASSIGN_OR_RETURN(
+        Stmt * s, stmt("SELECT " PB_USER_COLUMNS " FROM users WHERE name_key = ? OR email_key = ? "
+                       "ORDER BY CASE WHEN name_key = ? THEN 0 ELSE 1 END LIMIT 1"));
+    const std::string key = ascii_lower(name_or_email);
+    s->bind(1, key).bind(2, key).bind(3, key);
+    return read_user(*s);
+  }
+
+  Result<std::optional<User>> get_user(UserId id) override {
+    PB_ASSIGN_OR_RETURN(Stmt * s, stmt("SELECT " PB_USER_COLUMNS " FROM users WHERE id = ?"));
+    s->bind(1, id);
+    return read_user(*s);
+  }
+
+  Status create_session(const Session& session) override {
+    PB_ASSIGN_OR_RETURN(Stmt * s, stmt("INSERT INTO sessions (token_hash, user_id, csrf_token, "
+                                       "created_at, expires_at) VALUES (?, ?, ?, ?, ?)"));
+    ResetGuard g{*s};
+    s->bind(1, session.token_hash).bind(2, session.user_id).bind(3, session.csrf_token);
+    s->bind(4, session.created_at).bind(5, session.expires_at);
+    return done(*s, "creating session");
+  }
+
+  Result<std::optional<Session>> find_session(std::string_view token_hash,
+                                              std::int64_t now) override {
+    PB_ASSIGN_OR_RETURN(Stmt * s,
+                        stmt("SELECT user_id, csrf_token, created_at, expires_at FROM sessions "
+                             "WHERE token_hash = ? AND expires_at > ?"));
+    ResetGuard g{*s};
+    s->bind(1, token_hash).bind(2, now);
+    int rc = s->step();
+    if (rc == SQLITE_DONE) return std::optional<Session>();
+    if (rc != SQLITE_ROW) return db_error("reading session");
+    Session out{std::string(token_hash), s->integer(0), s->text(1), s->integer(2), s->integer(3)};
+    return std::optional<Session>(std::move(out));
+  }
+
+  Status delete_session(std::string_view token_hash) override {
+    PB_ASSIGN_OR_RETURN(Stmt * s, stmt("DELETE FROM sessions WHERE token_hash = ?"));
+    ResetGuard g{*s};
+    s->bind(1, token_hash);
+    return done(*s, "deleting session");
+  }
+
+  Result<std::int64_t> delete_expired_sessions(std::int64_t now) override {
+    PB_ASSIGN_OR_RETURN(Stmt * s, stmt("DELETE FROM sessions WHERE expires_at <= ?"));
+    ResetGuard g{*s};
+    s->bind(1, now);
+    PB_RETURN_IF_ERROR(done(*s, "deleting expired sessions"));
+    return static_cast<std::int64_t>(sqlite3_changes(db_));
+  }
+
+  // --- upvotes
+
+  Result<bool> set_vote(UserId user, std::string_view paper_id, bool up,
+                        std::int64_t now) override {
+    PB_ASSIGN_OR_RETURN(
+        Stmt * s, up ? stmt("INSERT INTO votes (user_id, paper_id, created_at) VALUES (?, ?, ?) "
+                            "ON CONFLICT (user_id, paper_id) DO NOTHING")
+                     : stmt("DELETE FROM votes WHERE user_id = ? AND paper_id = ?"));
+    ResetGuard g{*s};
+    s->bind(1, user).bind(2, paper_id);
+    if (up) s->bind(3, now);
+    PB_RETURN_IF_ERROR(done(*s, "recording vote"));
+    return sqlite3_changes(db_) > 0;
+  }
+
+  Result<std::vector<std::string>> voted(UserId user,
+                                         std::span<const std::string> paper_ids) override {
+    std::vector<std::string> keys = unique_sorted(paper_ids);
+    std::vector<std::string> yes;
+    PB_RETURN_IF_ERROR(query_in(
+        "SELECT paper_id FROM votes WHERE user_id = ? AND paper_id IN (", ")", keys,
+        [&](Stmt& s) {
+          s.bind(1, user);
+          return 2;
+        },
+        [&](const Stmt& s) { yes.push_back(s.text(0)); }));
+    std::sort(yes.begin(), yes.end());
+    std::vector<std::string> out;
+    for (const auto& id : paper_ids)
+      if (std::binary_search(yes.begin(), yes.end(), id)) out.push_back(id);
+    return out;
+  }
+
+  Result<std::vector<UpvoteCount>> upvote_counts(std::span<const std::string> paper_ids) override {
+    std::vector<std::string> keys = unique_sorted(paper_ids);
+    struct Latest {
+      UpvoteCount count;
+      // The latest imported observation so far: parsed times beat unparsable ones, then later
+      // times, then (equal times from two sources) the larger count.
+      std::optional<std::int64_t> at;
+      std::string observed_at;
+      bool seen = false;
+    };
+    std::unordered_map<std::string, Latest> by_id;
+    auto no_fixed = [](Stmt&) { return 1; };
+    PB_RETURN_IF_ERROR(query_in(
+        "SELECT paper_id, count(*) FROM votes WHERE paper_id IN (", ") GROUP BY paper_id", keys,
+        no_fixed, [&](const Stmt& s) { by_id[s.text(0)].count.local = s.integer(1); }));
+    PB_RETURN_IF_ERROR(query_in(
+        "SELECT paper_id, observed_at, value FROM signals "
+        "WHERE kind = 'upvotes' AND source <> 'paperboy' AND paper_id IN (",
+        ")", keys, no_fixed, [&](const Stmt& s) {
+          Latest& l = by_id[s.text(0)];
+          std::string observed = s.text(1);
+          std::optional<std::int64_t> at = unix_seconds(observed);
+          std::int64_t value = s.integer(2);
+          auto rank = [](const std::optional<std::int64_t>& t) {
+            return std::make_pair(t.has_value(), t.value_or(0));
+          };
+          bool later =
+              !l.seen || rank(at) > rank(l.at) ||
+              (rank(at) == rank(l.at) && (observed > l.observed_at ||
+                                          (observed == l.observed_at && value > l.count.imported)));
+          if (!later) return;
+          l.seen = true;
+          l.at = at;
+          l.observed_at = std::move(observed);
+          l.count.imported = value;
+        }));
+    std::vector<UpvoteCount> out;
+    out.reserve(paper_ids.size());
+    for (const auto& id : paper_ids) {
+      UpvoteCount c;
+      if (auto it = by_id.find(id); it != by_id.end()) c = it->second.count;
+      c.paper_id = id;
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+
+  Result<std::vector<VoteEvent>> vote_events(std::int64_t since) override {
+    std::vector<VoteEvent> out;
+    {
+      PB_ASSIGN_OR_RETURN(Stmt * s,
+                          stmt("SELECT paper_id, created_at FROM votes WHERE created_at >= ?"));
+      ResetGuard g{*s};
+      s->bind(1, since);
+      int rc;
+      while ((rc = s->step()) == SQLITE_ROW)
+        out.push_back({s->text(0), "paperboy", 1, s->integer(1)});
+      if (rc != SQLITE_DONE) return db_error("reading votes");
+    }
+    {
+      // Imported times are text in several ISO 8601 forms, so the exact test is done here
+      // after parsing; the query only narrows them down through the (kind, observed_at)
+      // index: a time at or after `since` starts with a day no earlier than the day before
+      // since's UTC day (zone offsets are under a day).
+      std::string floor_day = since > 2 * 86400 ? day_from_days(since / 86400 - 1) : std::string();
+      PB_ASSIGN_OR_RETURN(Stmt * s, stmt("SELECT paper_id, source, value, observed_at FROM "
+                                         "signals WHERE kind = 'upvotes' AND observed_at >= ? "
+                                         "AND source <> 'paperboy'"));
+      ResetGuard g{*s};
+      s->bind(1, floor_day);
+      int rc;
+      while ((rc = s->step()) == SQLITE_ROW) {
+        auto at = unix_seconds(s->text(3));
+        if (at && *at >= since) out.push_back({s->text(0), s->text(1), s->integer(2), *at});
+      }
+      if (rc != SQLITE_DONE) return db_error("reading upvote signals");
+    }
+    std::sort(out.begin(), out.end(), [](const VoteEvent& a, const VoteEvent& b) {
+      return std::tie(a.at, a.paper_id, a.source, a.value) <
+             std::tie(b.at, b.paper_id, b.source, b.value);
+    });
+    return out;
+  }
+
+  // --- the library
+
+  Status save_paper(UserId user, std::string_view paper_id, std::span<const std::string> tags,
+                    std::int64_t now) override {
+    // Re-tagging keeps the time the paper was first saved (the library's order).
+    PB_ASSIGN_OR_RETURN(Stmt * s,
+                        stmt("INSERT INTO saved_papers (user_id, paper_id, tags, saved_at) "
+                             "VALUES (?, ?, ?, ?) ON CONFLICT (user_id, paper_id) DO UPDATE "
+                             "SET tags = excluded.tags"));
+    ResetGuard g{*s};
+    s->bind(1, user).bind(2, paper_id).bind(3, to_json_array(normalise_tags(tags))).bind(4, now);
+    return done(*s, "saving paper");
+  }
+
+  Status unsave_paper(UserId user, std::string_view paper_id) override {
+    PB_ASSIGN_OR_RETURN(Stmt * s,
+                        stmt("DELETE FROM saved_papers WHERE user_id = ? AND paper_id = ?"));
+    ResetGuard g{*s};
+    s->bind(1, user).bind(2, paper_id);
+    return done(*s, "removing saved paper");
+  }
+
+  Result<std::vector<SavedPaper>> library(UserId user, std::string_view tag) override {
+    // Tags live in a JSON array per row; a library is small, so the filter runs here.
+    const std::string want = normalise_tag(tag);
+    PB_ASSIGN_OR_RETURN(Stmt * s, stmt("SELECT paper_id, tags, saved_at FROM saved_papers "
+                                       "WHERE user_id = ? ORDER BY saved_at DESC, paper_id"));
+    ResetGuard g{*s};
+    s->bind(1, user);
+    std::vector<SavedPaper> out;
+    int rc;
+    while ((rc = s->step()) == SQLITE_ROW) {
+      SavedPaper p{s->text(0), from_json_array(s->text(1)), s->integer(2)};
+      if (want.empty() || std::binary_search(p.tags.begin(), p.tags.end(), want))
+        out.push_back(std::move(p));
+    }
+    if (rc != SQLITE_DONE) return db_error("reading library");
+    return out;
+  }
+
+  Result<std::optional<SavedPaper>> saved(UserId user, std::string_view paper_id) override {
+    PB_ASSIGN_OR_RETURN(Stmt * s, stmt("SELECT tags, saved_at FROM saved_papers "
+                                       "WHERE user_id = ? AND paper_id = ?"));
+    ResetGuard g{*s};
+    s->bind(1, user).bind(2, paper_id);
+    int rc = s->step();
+    if (rc == SQLITE_DONE) return std::optional<SavedPaper>();
+    if (rc != SQLITE_ROW) return db_error("reading saved paper");
+    return std::optional<SavedPaper>(
+        SavedPaper{std::string(paper_id), from_json_array(s->text(0)), s->integer(1)});
+  }
+
+  // --- follows
+
+  Status follow(UserId user, const Follow& f, std::int64_t now) override {
+    PB_ASSIGN_OR_RETURN(
+        Stmt * s, stmt("INSERT INTO follows (user_id, kind, value, created_at) VALUES (?, ?, ?, ?) "
+                       "ON CONFLICT (user_id, kind, value) DO NOTHING"));
+    ResetGuard g{*s};
+    s->bind(1, user).bind(2, kind_name(f.kind)).bind(3, f.value).bind(4, now);
+    return done(*s, "following");
+  }
+
+  Status unfollow(UserId user, const Follow& f) override {
+    PB_ASSIGN_OR_RETURN(Stmt * s,
+                        stmt("DELETE FROM follows WHERE user_id = ? AND kind = ? AND value = ?"));
+    ResetGuard g{*s};
+    s->bind(1, user).bind(2, kind_name(f.kind)).bind(3, f.value);
+    return done(*s, "unfollowing");
+  }
+
+  Result<std::vector<Follow>> follows(UserId user) override {
+    // Authors first, then categories, each alphabetically.
+    PB_ASSIGN_OR_RETURN(
+        Stmt * s, stmt("SELECT kind, value FROM follows WHERE user_id = ? ORDER BY kind, value"));
+    ResetGuard g{*s};
+    s->bind(1, user);
+    std::vector<Follow> out;
+    int rc;
+    while ((rc = s->step()) == SQLITE_ROW)
+      out.push_back(
+          {s->text(0) == "author" ? FollowKind::kAuthor : FollowKind::kCategory, s->text(1)});
+    if (rc != SQLITE_DONE) return db_error("reading follows");
+    return out;
+  }
+
+  // --- subscriptions
+
+  Result<std::int64_t> upsert_subscription(const Subscription& sub) override {
+    if (sub.email.empty()) return Error::invalid_input("a subscription needs an e-mail address");
+    if (sub.frequency != "daily" && sub.frequency != "weekly")
+      return Error::invalid_input(
+          fmt::format("unknown digest frequency '{}' (daily or weekly)", sub.frequency));
+    // An existing address keeps its id, address as first typed, creation time and state (an
+    // unsubscribed one is pending again); a subscription made while signed in keeps its user.
+    PB_ASSIGN_OR_RETURN(
+        Stmt * s,
+        stmt("INSERT INTO subscriptions (email, email_key, frequency, state, queries, authors, "
+             "categories, top_papers, user_id, created_at) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+             "ON CONFLICT (email_key) DO UPDATE SET frequency = excluded.frequency, "
+             "queries = excluded.queries, authors = excluded.authors, "
+             "categories = excluded.categories, top_papers = excluded.top_papers, "
+             "user_id = coalesce(excluded.user_id, subscriptions.user_id), "
+             "state = CASE WHEN subscriptions.state = 'unsubscribed' THEN 'pending' "
+             "ELSE subscriptions.state END "
+             "RETURNING id"));
+    ResetGuard g{*s};
+    s->bind(1, sub.email).bind(2, ascii_lower(sub.email)).bind(3, sub.frequency);
+    s->bind(4, state_name(sub.state)).bind(5, to_json_array(sub.queries));
+    s->bind(6, to_json_array(sub.authors)).bind(7, to_json_array(sub.categories));
+    s->bind(8, static_cast<std::int64_t>(sub.top_papers ? 1 : 0));
+    if (sub.user_id)
+      s->bind(9, *sub.user_id);
+    else
+      s->bind_null(9);
+    s->bind(10, sub.created_at);
+    int rc = s->step();
+    if (rc != SQLITE_ROW) return step_error(rc, "saving subscription");
+    std::int64_t id = s->integer(0);
+    if ((rc = s->step()) != SQLITE_DONE) return step_error(rc, "saving subscription");
+    return id;
+  }
+
+  Result<std::optional<Subscription>> find_subscription(std::string_view email) override {
+    PB_ASSIGN_OR_RETURN(Stmt * s, stmt("SELECT " PB_SUBSCRIPTION_COLUMNS
+                                       " FROM subscriptions WHERE email_key = ?"));
+    ResetGuard g{*s};
+    s->bind(1, ascii_lower(email));
+    int rc = s->step();
+    if (rc == SQLITE_DONE) return std::optional<Subscription>();
+    if (rc != SQLITE_ROW) return db_error("reading subscription");
+    PB_ASSIGN_OR_RETURN(Subscription sub, read_subscription(*s));
+    return std::optional<Subscription>(std::move(sub));
+  }
+
+  Result<std::vector<Subscription>> subscriptions() override {
+    PB_ASSIGN_OR_RETURN(Stmt * s,
+                        stmt("SELECT " PB_SUBSCRIPTION_COLUMNS " FROM subscriptions ORDER BY id"));
+    ResetGuard g{*s};
+    std::vector<Subscription> out;
+    int rc;
+    while ((rc = s->step()) == SQLITE_ROW) {
+      PB_ASSIGN_OR_RETURN(Subscription sub, read_subscription(*s));
+      out.push_back(std::move(sub));
+    }
+    if (rc != SQLITE_DONE) return db_error("reading subscriptions");
+    return out;
+  }
+
+  Status set_subscription_state(std::int64_t id, SubscriptionState state) override {
+    PB_ASSIGN_OR_RETURN(Stmt * s, stmt("UPDATE subscriptions SET state = ? WHERE id = ?"));
+    ResetGuard g{*s};
+    s->bind(1, state_name(state)).bind(2, id);
+    PB_RETURN_IF_ERROR(done(*s, "updating subscription"));
+    if (sqlite3_changes(db_) == 0)
+      return Error::not_found(fmt::format("no subscription with id {}", id));
+    return ok_status();
+  }
+
+  Status remove_subscription(std::string_view email) override {
+    PB_ASSIGN_OR_RETURN(Stmt * s, stmt("DELETE FROM subscriptions WHERE email_key = ?"));
+    ResetGuard g{*s};
+    s->bind(1, ascii_lower(email));
+    return done(*s, "removing subscription");
+  }
+
+  // --- the daily curated lists
+
+  Status add_listing(const ListingEntry& entry) override {
+    if (!dates::valid_day(entry.day))
+      return Error::invalid_input(fmt::format("'{}' is not a day (YYYY-MM-DD)", entry.day));
+    const std::string_view source =
+        entry.source.empty() ? std::string_view("paperboy") : std::string_view(entry.source);
+    return transaction([&]() -> Status {
+      PB_ASSIGN_OR_RETURN(bool known, exists("SELECT 1 FROM papers WHERE id = ?", entry.paper_id));
+      if (!known) return Error::not_found(fmt::format("no paper {} in the store", entry.paper_id));
+      PB_ASSIGN_OR_RETURN(Stmt * c, stmt("SELECT 1 FROM daily_listings WHERE day = ? AND "
+                                         "paper_id = ? LIMIT 1"));
+      {
+        ResetGuard gc{*c};
+        c->bind(1, entry.day).bind(2, entry.paper_id);
+        int rc = c->step();
+        if (rc == SQLITE_ROW)
+          return Error::conflict(
+              fmt::format("{} is already on the list of {}", entry.paper_id, entry.day));
+        if (rc != SQLITE_DONE) return db_error("reading daily listings");
+      }
+      // Not through upsert(): the paper's seq stays, indexes need not see a listing.
+      PB_ASSIGN_OR_RETURN(Stmt * s, stmt("INSERT INTO daily_listings (day, paper_id, source, "
+                                         "submitted_by) VALUES (?, ?, ?, ?)"));
+      ResetGuard g{*s};
+      s->bind(1, entry.day).bind(2, entry.paper_id).bind(3, source).bind(4, entry.submitted_by);
+      return done(*s, "adding listing");
+    });
+  }
+
+  Result<std::vector<ListingEntry>> listings(std::string_view first,
+                                             std::string_view last) override {
+    PB_ASSIGN_OR_RETURN(Stmt * s, stmt("SELECT day, paper_id, source, submitted_by FROM "
+                                       "daily_listings WHERE day >= ? AND day <= ? "
+                                       "ORDER BY day, paper_id, source"));
+    ResetGuard g{*s};
+    s->bind(1, first).bind(2, last);
+    std::vector<ListingEntry> out;
+    int rc;
+    while ((rc = s->step()) == SQLITE_ROW)
+      out.push_back({s->text(0), s->text(1), s->text(2), s->text(3)});
+    if (rc != SQLITE_DONE) return db_error("reading listings");
+    return out;
+  }
+
+  Result<std::string> listing_day_before(std::string_view day) override {
+    return day_query("SELECT day FROM daily_listings WHERE day < ? ORDER BY day DESC LIMIT 1", day);
+  }
+  Result<std::string> listing_day_after(std::string_view day) override {
+    return day_query("SELECT day FROM daily_listings WHERE day > ? ORDER BY day LIMIT 1", day);
+  }
+  Result<std::string> latest_listing_day() override {
+    return day_query("SELECT day FROM daily_listings ORDER BY day DESC LIMIT 1", std::nullopt);
+  }
+
+  Result<std::vector<std::string>> announced_on(std::string_view day,
+                                                std::span<const std::string> categories) override {
+    std::vector<std::string> out;
+    if (day.empty()) return out;  // '' is "no date known", not a day
+    // The categories column is a space-separated list: matched here, exactly, rather than with
+    // LIKE patterns (whose wildcards a category could contain). A day has at most a few
+    // thousand papers.
+    PB_ASSIGN_OR_RETURN(Stmt * s, categories.empty()
+                                      ? stmt("SELECT id, '' FROM papers "
+                                             "WHERE announcement_day = ? ORDER BY id")
+                                      : stmt("SELECT id, categories FROM papers "
+                                             "WHERE announcement_day = ? ORDER BY id"));
+    ResetGuard g{*s};
+    s->bind(1, day);
+    int rc;
+    while ((rc = s->step()) == SQLITE_ROW) {
+      if (!categories.empty()) {
+        auto cats = split_categories(s->text(1));
+        if (std::none_of(cats.begin(), cats.end(), [&](const std::string& c) {
+              return std::find(categories.begin(), categories.end(), c) != categories.end();
+            }))
+          continue;
+      }
+      out.push_back(s->text(0));
+    }
+    if (rc != SQLITE_DONE) return db_error("reading announcements");
+    return out;
+  }
+
+  Result<std::string> announcement_day_before(std::string_view day) override {
+    return day_query(
+        "SELECT announcement_day FROM papers WHERE announcement_day < ? AND "
+        "announcement_day > '' ORDER BY announcement_day DESC LIMIT 1",
+        day);
+  }
+  Result<std::string> announcement_day_after(std::string_view day) override {
+    return day_query(
+        "SELECT announcement_day FROM papers WHERE announcement_day > ? "
+        "ORDER BY announcement_day LIMIT 1",
+        day);
+  }
+  Result<std::string> latest_announcement_day() override {
+    return day_query("SELECT announcement_day FROM papers ORDER BY announcement_day DESC LIMIT 1",
+                     std::nullopt);
+  }
 
  private:
   SqliteStore() = default;
@@ -345,6 +1019,139 @@ class SqliteStore final : public Store {
     while ((rc = s->step()) == SQLITE_ROW) out.push_back({s->text(0), s->integer(1)});
     if (rc != SQLITE_DONE) return db_error("query");
     return out;
+  }
+
+  // Runs fn() inside BEGIN IMMEDIATE ... COMMIT, rolling back when it (or the commit) fails.
+  template <typename Fn>
+  auto transaction(Fn&& fn) -> decltype(fn()) {
+    PB_RETURN_IF_ERROR(exec("BEGIN IMMEDIATE"));
+    auto result = fn();
+    if (!result.ok()) {
+      (void)exec("ROLLBACK");
+      return result;
+    }
+    if (auto st = exec("COMMIT"); !st.ok()) {
+      (void)exec("ROLLBACK");
+      return st.error();
+    }
+    return result;
+  }
+
+  // The error of a failed step: a broken foreign key means the user (or other parent row) does
+  // not exist, a broken unique key that the row does.
+  Error step_error(int rc, std::string_view what) const {
+    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+      return Error::not_found(fmt::format("store: {}: no such user", what));
+    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
+      return Error::conflict(fmt::format("store: {}: already exists", what));
+    return db_error(what);
+  }
+
+  // Steps a statement that returns no rows.
+  Status done(Stmt& s, std::string_view what) {
+    int rc = s.step();
+    if (rc != SQLITE_DONE) return step_error(rc, what);
+    return ok_status();
+  }
+
+  Result<bool> exists(const char* sql, std::string_view key) {
+    PB_ASSIGN_OR_RETURN(Stmt * s, stmt(sql));
+    ResetGuard g{*s};
+    s->bind(1, key);
+    int rc = s->step();
+    if (rc == SQLITE_ROW) return true;
+    if (rc != SQLITE_DONE) return db_error("query");
+    return false;
+  }
+
+  // A query that returns one day or none ("").
+  Result<std::string> day_query(const char* sql, std::optional<std::string_view> day) {
+    PB_ASSIGN_OR_RETURN(Stmt * s, stmt(sql));
+    ResetGuard g{*s};
+    if (day) s->bind(1, *day);
+    int rc = s->step();
+    if (rc == SQLITE_ROW) return s->text(0);
+    if (rc != SQLITE_DONE) return db_error("reading days");
+    return std::string();
+  }
+
+  // IN lists. Ids are looked up in chunks of at most kInChunk; a chunk's list is padded to a
+  // power of two (or kInChunk) by repeating its last id, so that a handful of distinct
+  // statements are prepared and then reused from the cache like the fixed ones.
+  static constexpr size_t kInChunk = 500;
+
+  static size_t padded_size(size_t n) {
+    size_t p = 1;
+    while (p < n) p <<= 1;
+    return std::min(p, kInChunk);
+  }
+
+  // The statement `head` ?, ?, ... `tail` for a list of n ids (padded).
+  Result<Stmt*> in_list_stmt(std::string_view head, std::string_view tail, size_t n) {
+    const size_t padded = padded_size(n);
+    std::string sql;
+    sql.reserve(head.size() + tail.size() + 3 * padded);
+    sql += head;
+    for (size_t i = 0; i < padded; ++i) sql += i == 0 ? "?" : ", ?";
+    sql += tail;
+    auto it = in_stmts_.find(sql);
+    if (it != in_stmts_.end()) return &it->second;
+    Stmt s(db_, sql);
+    if (!s.valid()) return db_error("preparing statement");
+    return &in_stmts_.emplace(std::move(sql), std::move(s)).first->second;
+  }
+
+  // Binds `ids` (and the padding) from parameter `first` on.
+  static void bind_list(Stmt& s, int first, std::span<const std::string> ids) {
+    const size_t padded = padded_size(ids.size());
+    for (size_t i = 0; i < padded; ++i)
+      s.bind(first + static_cast<int>(i), ids[std::min(i, ids.size() - 1)]);
+  }
+
+  // Runs `head` (?, ...) `tail` for each chunk of `ids` (unique: padding repeats one), after
+  // bind_fixed(stmt) has bound the parameters before the list and returned the list's first
+  // parameter index; calls row(stmt) for every row.
+  template <typename BindFixed, typename Row>
+  Status query_in(std::string_view head, std::string_view tail, std::span<const std::string> ids,
+                  BindFixed&& bind_fixed, Row&& row) {
+    for (size_t at = 0; at < ids.size(); at += kInChunk) {
+      auto chunk = ids.subspan(at, std::min(kInChunk, ids.size() - at));
+      PB_ASSIGN_OR_RETURN(Stmt * s, in_list_stmt(head, tail, chunk.size()));
+      ResetGuard g{*s};
+      bind_list(*s, bind_fixed(*s), chunk);
+      int rc;
+      while ((rc = s->step()) == SQLITE_ROW) row(*s);
+      if (rc != SQLITE_DONE) return db_error("query");
+    }
+    return ok_status();
+  }
+
+  // Reads one row of PB_USER_COLUMNS (or none), and resets the statement.
+  Result<std::optional<User>> read_user(Stmt& s) {
+    ResetGuard g{s};
+    int rc = s.step();
+    if (rc == SQLITE_DONE) return std::optional<User>();
+    if (rc != SQLITE_ROW) return db_error("reading user");
+    return std::optional<User>(User{s.integer(0), s.text(1), s.text(2), s.text(3), s.integer(4)});
+  }
+
+  Result<Subscription> read_subscription(const Stmt& s) {
+    Subscription sub;
+    sub.id = s.integer(0);
+    sub.email = s.text(1);
+    sub.frequency = s.text(2);
+    auto state = parse_state(s.text(3));
+    if (!state)
+      return Error::corrupt(
+          fmt::format("store: subscription {} has an unknown state '{}'", sub.id, s.text(3)));
+    sub.state = *state;
+    sub.queries = from_json_array(s.text(4));
+    sub.authors = from_json_array(s.text(5));
+    sub.categories = from_json_array(s.text(6));
+    sub.top_papers = s.integer(7) != 0;
+    if (!s.is_null(8)) sub.user_id = s.integer(8);
+    sub.created_at = s.integer(9);
+    return sub;
   }
 
   Status migrate(bool read_only) {
@@ -426,25 +1233,24 @@ class SqliteStore final : public Store {
   }
 
   // A scan reads the versions, signals and daily listings of a whole page of papers with one
-  // query per table instead of three queries per paper. Each query takes the page's range as
-  // two parameters (low, high], returns paper_id first and orders by it, and then each
-  // paper's rows as load() orders them.
+  // query per table instead of three queries per paper. Each query returns paper_id first and
+  // orders by it, and then each paper's rows as load() orders them. `child(t)` gives the
+  // query of table t (0 versions, 1 signals, 2 daily listings) with its parameters bound.
   struct PageChildSql {
     const char* versions;
     const char* signals;
     const char* daily;
   };
 
-  template <typename Key>
-  Status read_children(const PageChildSql& sql, Key low, Key high, std::vector<Paper>& page) {
+  template <typename ChildStmt>
+  Status read_children(ChildStmt&& child, std::vector<Paper>& page) {
     std::unordered_map<std::string_view, Paper*> by_id;
     by_id.reserve(page.size());
     for (auto& p : page) by_id.emplace(p.id, &p);
     // Rows of papers outside the page (none, by construction) are skipped.
-    auto read = [&](const char* query, auto&& add) -> Status {
-      PB_ASSIGN_OR_RETURN(Stmt * v, stmt(query));
+    auto read = [&](int table, auto&& add) -> Status {
+      PB_ASSIGN_OR_RETURN(Stmt * v, child(table));
       ResetGuard g{*v};
-      v->bind(1, low).bind(2, high);
       int rc;
       std::string id;
       Paper* p = nullptr;
@@ -461,15 +1267,29 @@ class SqliteStore final : public Store {
       if (rc != SQLITE_DONE) return db_error("scanning papers");
       return ok_status();
     };
-    PB_RETURN_IF_ERROR(read(sql.versions, [](const Stmt& v, Paper& p) {
+    PB_RETURN_IF_ERROR(read(0, [](const Stmt& v, Paper& p) {
       p.versions.push_back({static_cast<int>(v.integer(1)), v.text(2)});
     }));
-    PB_RETURN_IF_ERROR(read(sql.signals, [](const Stmt& v, Paper& p) {
+    PB_RETURN_IF_ERROR(read(1, [](const Stmt& v, Paper& p) {
       p.signals.push_back({v.text(1), v.integer(2), v.text(3), v.text(4)});
     }));
-    return read(sql.daily, [](const Stmt& v, Paper& p) {
+    return read(2, [](const Stmt& v, Paper& p) {
       p.daily.push_back({v.text(1), v.text(2), v.text(3)});
     });
+  }
+
+  // The children of a page whose papers are those with low < key <= high (see scan).
+  template <typename Key>
+  Status read_children_in_range(const PageChildSql& sql, Key low, Key high,
+                                std::vector<Paper>& page) {
+    return read_children(
+        [&](int table) -> Result<Stmt*> {
+          const char* q = table == 0 ? sql.versions : table == 1 ? sql.signals : sql.daily;
+          PB_ASSIGN_OR_RETURN(Stmt * v, stmt(q));
+          v->bind(1, low).bind(2, high);
+          return v;
+        },
+        page);
   }
 
   Result<std::optional<Paper>> load(std::string_view id) {
@@ -515,8 +1335,8 @@ class SqliteStore final : public Store {
         Stmt * s,
         stmt("INSERT INTO papers (id, version, title, abstract, authors, categories, "
              "primary_category, submitted, updated, announced, comments, journal_ref, doi, "
-             "submitter, code_url, project_url, keywords, seq) "
-             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+             "submitter, code_url, project_url, keywords, seq, announcement_day) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
              "ON CONFLICT (id) DO UPDATE SET version = excluded.version, "
              "title = excluded.title, abstract = excluded.abstract, authors = excluded.authors, "
              "categories = excluded.categories, primary_category = excluded.primary_category, "
@@ -525,7 +1345,7 @@ class SqliteStore final : public Store {
              "journal_ref = excluded.journal_ref, doi = excluded.doi, "
              "submitter = excluded.submitter, code_url = excluded.code_url, "
              "project_url = excluded.project_url, keywords = excluded.keywords, "
-             "seq = excluded.seq"));
+             "seq = excluded.seq, announcement_day = excluded.announcement_day"));
     ResetGuard g{*s};
     s->bind(1, p.id).bind(2, static_cast<std::int64_t>(p.version)).bind(3, p.title);
     s->bind(4, p.abstract).bind(5, to_json_array(p.authors));
@@ -533,6 +1353,7 @@ class SqliteStore final : public Store {
     s->bind(8, p.submitted).bind(9, p.updated).bind(10, p.announced).bind(11, p.comments);
     s->bind(12, p.journal_ref).bind(13, p.doi).bind(14, p.submitter).bind(15, p.code_url);
     s->bind(16, p.project_url).bind(17, to_json_array(p.keywords)).bind(18, seq);
+    s->bind(19, announcement_day_of(p));
     if (s->step() != SQLITE_DONE) return db_error("writing paper " + p.id);
 
     for (const auto& v : p.versions) {
@@ -623,6 +1444,8 @@ class SqliteStore final : public Store {
   sqlite3* db_ = nullptr;
   // Keyed by the address of the SQL literal: each call site's statement is prepared once.
   std::unordered_map<const char*, Stmt> stmts_;
+  // Statements with IN lists, keyed by their SQL (see in_list_stmt).
+  std::unordered_map<std::string, Stmt> in_stmts_;
   int schema_version_ = 0;
 };
 
