@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -493,18 +494,20 @@ int cmd_index(const Globals& g, bool rebuild, bool merge_all) {
   return refresh(g, **store, rebuild, merge_all);
 }
 
+volatile std::sig_atomic_t g_stop_signal = 0;
+
 // Serves until SIGTERM or SIGINT; then the listener closes and requests in flight finish.
 int cmd_serve(const Globals& g, server::ServeOptions o, const SemanticArgs& sa) {
   o.data_dir = g.data_dir;
   o.semantic = settings_of(sa);
   if (g.quiet) o.log = [](const std::string&) {};
-  // Signals are taken by a dedicated thread (sigtimedwait), so every other thread, the
-  // server's included, runs with them blocked.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A signal only raises a flag (any thread may receive it: libraries start threads of their
+  // own before main); a watcher thread turns the flag into stop().
+  struct sigaction action {};
+  action.sa_handler = [](int sig) { g_stop_signal = sig; };
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
   const std::string bind = o.bind;
   auto srv = server::Server::open(std::move(o));
   if (!srv.ok()) return fail(srv.error());
@@ -514,14 +517,13 @@ int cmd_serve(const Globals& g, server::ServeOptions o, const SemanticArgs& sa) 
   std::fflush(stdout);
   std::atomic<bool> done{false};
   std::thread watcher([&] {
-    timespec tick{0, 200'000'000};
     while (!done.load()) {
-      int sig = sigtimedwait(&signals, nullptr, &tick);
-      if (sig == SIGTERM || sig == SIGINT) {
+      if (g_stop_signal != 0) {
         if (!g.quiet) fmt::print(stderr, "paperboy: stopping (finishing requests in flight)\n");
         (*srv)->stop();
         return;
       }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   });
   Status st = (*srv)->run();
@@ -904,33 +906,40 @@ int run(int argc, char** argv) {
       ->envname("PAPERBOY_PORT")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
-  serve->add_option("--threads", serve_opts.threads,
-                    "Connection threads (each keep-alive connection holds one)")
+  serve
+      ->add_option("--threads", serve_opts.threads,
+                   "Connection threads (each keep-alive connection holds one)")
       ->envname("PAPERBOY_THREADS")
       ->capture_default_str()
       ->check(CLI::Range(2, 4096));
-  serve->add_option("--access-log", serve_opts.access_log,
-                    "Access log file ('-': standard error, '': none)")
+  serve
+      ->add_option("--access-log", serve_opts.access_log,
+                   "Access log file ('-': standard error, '': none)")
       ->envname("PAPERBOY_ACCESS_LOG")
       ->capture_default_str();
-  serve->add_option("--base-url", serve_opts.base_url,
-                    "Public URL of the site, for feed links (default: from the Host header)")
+  serve
+      ->add_option("--base-url", serve_opts.base_url,
+                   "Public URL of the site, for feed links (default: from the Host header)")
       ->envname("PAPERBOY_BASE_URL");
-  serve->add_option("--katex-dir", serve_opts.katex_dir,
-                    "KaTeX dist directory (default: node_modules/katex/dist of the checkout)")
+  serve
+      ->add_option("--katex-dir", serve_opts.katex_dir,
+                   "KaTeX dist directory (default: node_modules/katex/dist of the checkout)")
       ->envname("PAPERBOY_KATEX_DIR");
-  serve->add_option("--trending-half-life", serve_opts.trending_half_life_hours,
-                    "Hours for an upvote to lose half its trending weight")
+  serve
+      ->add_option("--trending-half-life", serve_opts.trending_half_life_hours,
+                   "Hours for an upvote to lose half its trending weight")
       ->envname("PAPERBOY_TRENDING_HALF_LIFE")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 24.0 * 365));
-  serve->add_option("--imported-vote-weight", serve_opts.imported_vote_weight,
-                    "Trending weight of an imported (Hugging Face) upvote against a local one")
+  serve
+      ->add_option("--imported-vote-weight", serve_opts.imported_vote_weight,
+                   "Trending weight of an imported (Hugging Face) upvote against a local one")
       ->envname("PAPERBOY_IMPORTED_VOTE_WEIGHT")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 100.0));
-  serve->add_flag("--secure-cookies", serve_opts.secure_cookies,
-                  "Mark cookies Secure (automatic behind a proxy sending X-Forwarded-Proto)")
+  serve
+      ->add_flag("--secure-cookies", serve_opts.secure_cookies,
+                 "Mark cookies Secure (automatic behind a proxy sending X-Forwarded-Proto)")
       ->envname("PAPERBOY_SECURE_COOKIES");
   bool no_signup = false;
   serve->add_flag("--no-signup", no_signup, "Do not let visitors create accounts")
@@ -938,18 +947,19 @@ int run(int argc, char** argv) {
   serve->add_option("--max-body", serve_opts.max_body_bytes, "Largest request body in bytes")
       ->capture_default_str()
       ->check(CLI::Range(1024, 64 * 1024 * 1024));
-  serve->add_option("--timeout", serve_opts.read_timeout_seconds,
-                    "Seconds to wait for a request (and to write a response)")
+  serve
+      ->add_option("--timeout", serve_opts.read_timeout_seconds,
+                   "Seconds to wait for a request (and to write a response)")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
-  serve->add_option("--model", serve_sem.model,
-                    "Embedding model for semantic search (default: the one the papers were "
-                    "embedded with)")
+  serve
+      ->add_option("--model", serve_sem.model,
+                   "Embedding model for semantic search (default: the one the papers were "
+                   "embedded with)")
       ->envname("PAPERBOY_MODEL");
   add_fusion(serve, serve_sem);
   serve->set_config("--config", "", "Read options from an INI/TOML file (key = value)");
-  serve->footer(
-      "Precedence: command-line flags, then the config file, then PAPERBOY_* variables.");
+  serve->footer("Precedence: command-line flags, then the config file, then PAPERBOY_* variables.");
 
   EvalArgs ea;
   auto* evalc = app.add_subcommand("eval", "Evaluate retrieval quality");

@@ -234,13 +234,14 @@ Result<LoadedSemantic> open_semantic(const fs::path& dir, const SemanticSettings
   LoadedSemantic s;
   PB_ASSIGN_OR_RETURN(s.vectors, VectorSet::open_active(dir));
   const std::string model_dir = !settings.model.empty() ? settings.model
-                                : s.vectors               ? s.vectors->info().model_dir
-                                                          : "";
+                                : s.vectors             ? s.vectors->info().model_dir
+                                                        : "";
   PB_ASSIGN_OR_RETURN(s.hybrid, hybrid_options(settings, model_dir));
   if (!s.vectors || !need_model) return s;
   embed::LoadOptions lo;
-  lo.precision = settings.int8 || s.vectors->info().precision == "int8" ? embed::Precision::kInt8
-                                                                       : embed::Precision::kFloat32;
+  lo.precision = settings.int8 || s.vectors->info().precision == "int8"
+                     ? embed::Precision::kInt8
+                     : embed::Precision::kFloat32;
   PB_ASSIGN_OR_RETURN(s.model, embed::load_model(model_dir, lo));
   if (s.model->model_id() != s.vectors->info().model_id)
     return Error::invalid_input(

@@ -8,8 +8,8 @@ namespace pb::rank {
 
 std::int64_t trending_reference(const std::vector<UpvoteEvent>& events, std::int64_t now,
                                 const TrendingParams& params) {
-  const auto window = static_cast<std::int64_t>(params.half_life_hours * 3600 *
-                                                params.window_half_lives);
+  const auto window =
+      static_cast<std::int64_t>(params.half_life_hours * 3600 * params.window_half_lives);
   std::int64_t latest = 0;
   bool any = false;
   for (const auto& e : events) {

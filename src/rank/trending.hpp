@@ -22,7 +22,7 @@ namespace pb::rank {
 
 struct UpvoteEvent {
   std::string paper_id;
-  std::string source;     // "paperboy" for local votes
+  std::string source;      // "paperboy" for local votes
   std::int64_t value = 0;  // local: 1 per vote; imported: the cumulative count observed
   std::int64_t at = 0;     // Unix seconds
   bool cumulative = false;

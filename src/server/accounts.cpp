@@ -48,7 +48,8 @@ std::string back(const Req& req, const std::string& fallback) {
   const std::string host = req.get_header_value("Host");
   for (const char* scheme : {"http://", "https://"}) {
     std::string prefix = std::string(scheme) + host;
-    if (!host.empty() && ref.rfind(prefix, 0) == 0) return safe_next(ref.substr(prefix.size()), fallback);
+    if (!host.empty() && ref.rfind(prefix, 0) == 0)
+      return safe_next(ref.substr(prefix.size()), fallback);
   }
   return fallback;
 }
@@ -75,8 +76,7 @@ bool valid_name(const std::string& n) {
 bool valid_email(const std::string& e) {
   const size_t at = e.find('@');
   return e.size() <= 254 && at != std::string::npos && at > 0 && at + 1 < e.size() &&
-         e.find('@', at + 1) == std::string::npos &&
-         e.find('.', at) != std::string::npos &&
+         e.find('@', at + 1) == std::string::npos && e.find('.', at) != std::string::npos &&
          e.find_first_of(" \t\r\n<>\"(),;:\\[]") == std::string::npos;
 }
 
@@ -94,18 +94,19 @@ httplib::Server::Handler handler(App& app, F f) {
 // A state-changing form: CSRF checked; with `need_user`, anonymous visitors are sent to log in.
 template <typename F>
 httplib::Server::Handler action(App& app, bool need_user, F f) {
-  return handler(app, [&app, need_user, f](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
-    if (!check_csrf(app, v, req, res)) return Status();
-    if (need_user && !v.user) {
-      if (wants_json(req)) {
-        send_error(app, req, res, 401, "log in first");
-      } else {
-        redirect(res, "/login?next=" + url_encode(back(req, "/")));
-      }
-      return Status();
-    }
-    return f(w, v, req, res);
-  });
+  return handler(app,
+                 [&app, need_user, f](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
+                   if (!check_csrf(app, v, req, res)) return Status();
+                   if (need_user && !v.user) {
+                     if (wants_json(req)) {
+                       send_error(app, req, res, 401, "log in first");
+                     } else {
+                       redirect(res, "/login?next=" + url_encode(back(req, "/")));
+                     }
+                     return Status();
+                   }
+                   return f(w, v, req, res);
+                 });
 }
 
 Status start_session(App&, Worker& w, Visitor& v, const User& user, Res& res) {
@@ -161,7 +162,8 @@ void add_account_routes(App& app, httplib::Server& http) {
                         {"closed", !app.options.signup}});
              return Status();
            }));
-  http.Post("/signup", action(app, false, [&app](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
+  http.Post("/signup",
+            action(app, false, [&app](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
               const std::string name = trim(param(req, "name"));
               const std::string email = trim(param(req, "email"));
               const std::string password = param(req, "password");
@@ -177,7 +179,8 @@ void add_account_routes(App& app, httplib::Server& http) {
                 return fail("Too many sign-ups from your address; try again later.", 429);
               if (!valid_name(name))
                 return fail("A user name has 2 to 32 letters, digits, '.', '_' or '-'.", 400);
-              if (!valid_email(email)) return fail("That does not look like an e-mail address.", 400);
+              if (!valid_email(email))
+                return fail("That does not look like an e-mail address.", 400);
               if (password.size() < 8 || password.size() > 1024)
                 return fail("A password has at least 8 characters.", 400);
               PB_ASSIGN_OR_RETURN(auto hash, hash_password(password));
@@ -196,14 +199,16 @@ void add_account_routes(App& app, httplib::Server& http) {
                        {{"title", "Log in"}, {"next", safe_next(param(req, "next"))}});
              return Status();
            }));
-  http.Post("/login", action(app, false, [&app](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
+  http.Post("/login",
+            action(app, false, [&app](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
               const std::string name = trim(param(req, "name"));
               const std::string password = param(req, "password");
               const std::string next = safe_next(param(req, "next"));
               Json page = {{"title", "Log in"}, {"name", name}, {"next", next}};
               const auto now = std::chrono::steady_clock::now();
               std::string name_key = name;
-              for (auto& c : name_key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+              for (auto& c : name_key)
+                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
               if (!app.login_by_ip.allow(req.remote_addr, now) ||
                   !app.login_by_name.allow(name_key, now)) {
                 auto wait = std::max(app.login_by_ip.retry_after(req.remote_addr, now),
@@ -225,8 +230,10 @@ void add_account_routes(App& app, httplib::Server& http) {
               return Status();
             }));
 
-  http.Post("/logout", action(app, false, [](Worker& w, Visitor& v, const Req&, Res& res) -> Status {
-              if (!v.session_hash.empty()) PB_RETURN_IF_ERROR(w.store->delete_session(v.session_hash));
+  http.Post("/logout",
+            action(app, false, [](Worker& w, Visitor& v, const Req&, Res& res) -> Status {
+              if (!v.session_hash.empty())
+                PB_RETURN_IF_ERROR(w.store->delete_session(v.session_hash));
               set_session_cookie(res, "", v, 0);
               redirect(res, "/");
               return Status();
@@ -248,8 +255,9 @@ void add_account_routes(App& app, httplib::Server& http) {
               if (changed) invalidate_trending(app);
               if (wants_json(req)) {
                 PB_ASSIGN_OR_RETURN(auto counts, w.store->upvote_counts(ids));
-                res.set_content(Json{{"id", id}, {"upvoted", up}, {"upvotes", counts[0].total()}}.dump(),
-                                "application/json");
+                res.set_content(
+                    Json{{"id", id}, {"upvoted", up}, {"upvotes", counts[0].total()}}.dump(),
+                    "application/json");
               } else {
                 redirect(res, back(req, "/papers/" + id));
               }
@@ -277,7 +285,8 @@ void add_account_routes(App& app, httplib::Server& http) {
               return Status();
             }));
 
-  http.Get("/library", handler(app, [&app](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
+  http.Get("/library",
+           handler(app, [&app](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
              if (!v.user) {
                redirect(res, "/login?next=/library");
                return Status();
@@ -310,7 +319,9 @@ void add_account_routes(App& app, httplib::Server& http) {
              }
              Json cloud = Json::array();
              for (const auto& [t, n] : tag_counts)
-               cloud.push_back({{"tag", t}, {"count", n}, {"url", "/library?tag=" + url_encode(t)},
+               cloud.push_back({{"tag", t},
+                                {"count", n},
+                                {"url", "/library?tag=" + url_encode(t)},
                                 {"current", t == tag}});
              form_page(app, v, res, "library",
                        {{"title", "Library"},
@@ -341,39 +352,38 @@ void add_account_routes(App& app, httplib::Server& http) {
   http.Post("/follow", follow_route(true));
   http.Post("/unfollow", follow_route(false));
 
-  http.Get("/account", handler(app, [&app](Worker& w, Visitor& v, const Req&, Res& res) -> Status {
-             if (!v.user) {
-               redirect(res, "/login?next=/account");
-               return Status();
-             }
-             PB_ASSIGN_OR_RETURN(auto follows, w.store->follows(v.user->id));
-             Json authors = Json::array(), cats = Json::array();
-             for (const auto& f : follows) {
-               if (f.kind == FollowKind::kAuthor) {
-                 authors.push_back({{"value", f.value}, {"url", "/authors/" + url_encode(f.value)}});
-               } else {
-                 cats.push_back({{"value", f.value},
-                                 {"url", "/papers?all=1&cat=" + url_encode(f.value)}});
-               }
-             }
-             PB_ASSIGN_OR_RETURN(auto sub, w.store->find_subscription(v.user->email));
-             Json page = {{"title", "Your account"},
-                          {"nav_account", true},
-                          {"name", v.user->name},
-                          {"email", v.user->email},
-                          {"authors", std::move(authors)},
-                          {"categories", std::move(cats)}};
-             if (sub) {
-               static const char* const kStates[] = {"waiting for confirmation", "active",
-                                                     "unsubscribed", "bouncing"};
-               page["subscription"] = {{"frequency", sub->frequency},
-                                       {"state", kStates[static_cast<int>(sub->state)]}};
-             }
-             form_page(app, v, res, "account", std::move(page));
-             return Status();
-           }));
+  http.Get(
+      "/account", handler(app, [&app](Worker& w, Visitor& v, const Req&, Res& res) -> Status {
+        if (!v.user) {
+          redirect(res, "/login?next=/account");
+          return Status();
+        }
+        PB_ASSIGN_OR_RETURN(auto follows, w.store->follows(v.user->id));
+        Json authors = Json::array(), cats = Json::array();
+        for (const auto& f : follows) {
+          if (f.kind == FollowKind::kAuthor) {
+            authors.push_back({{"value", f.value}, {"url", "/authors/" + url_encode(f.value)}});
+          } else {
+            cats.push_back(
+                {{"value", f.value}, {"url", "/papers?all=1&cat=" + url_encode(f.value)}});
+          }
+        }
+        PB_ASSIGN_OR_RETURN(auto sub, w.store->find_subscription(v.user->email));
+        Json page = {{"title", "Your account"},       {"nav_account", true},
+                     {"name", v.user->name},          {"email", v.user->email},
+                     {"authors", std::move(authors)}, {"categories", std::move(cats)}};
+        if (sub) {
+          static const char* const kStates[] = {"waiting for confirmation", "active",
+                                                "unsubscribed", "bouncing"};
+          page["subscription"] = {{"frequency", sub->frequency},
+                                  {"state", kStates[static_cast<int>(sub->state)]}};
+        }
+        form_page(app, v, res, "account", std::move(page));
+        return Status();
+      }));
 
-  http.Post("/subscribe", action(app, false, [&app](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
+  http.Post("/subscribe",
+            action(app, false, [&app](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
               std::string email = trim(param(req, "email"));
               if (email.empty() && v.user) email = v.user->email;
               Json page = {{"title", "Subscribe"}, {"email", email}};
@@ -402,7 +412,8 @@ void add_account_routes(App& app, httplib::Server& http) {
               return Status();
             }));
 
-  http.Post("/submit", action(app, true, [](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
+  http.Post("/submit",
+            action(app, true, [](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
               PB_ASSIGN_OR_RETURN(std::string id, paper_id_param(w, trim(param(req, "id"))));
               const std::string day = dates::today_utc();
               ListingEntry e{day, id, "paperboy", v.user->name};

@@ -21,14 +21,14 @@ std::string param(const Req& req, const char* name) {
   return req.has_param(name) ? req.get_param_value(name) : std::string();
 }
 
-Result<size_t> size_param(const Req& req, const char* name, size_t fallback, size_t lo,
-                          size_t hi) {
+Result<size_t> size_param(const Req& req, const char* name, size_t fallback, size_t lo, size_t hi) {
   std::string v = param(req, name);
   if (v.empty()) return fallback;
   size_t n = 0;
   auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
   if (ec != std::errc() || p != v.data() + v.size() || n < lo || n > hi)
-    return Error::invalid_input(fmt::format("{} must be a whole number from {} to {}", name, lo, hi));
+    return Error::invalid_input(
+        fmt::format("{} must be a whole number from {} to {}", name, lo, hi));
   return n;
 }
 
@@ -136,7 +136,8 @@ void add_api_routes(App& app, httplib::Server& http) {
     res.set_content(std::string(openapi_document()), "application/json");
   });
 
-  http.Get("/api/papers/search", with_worker(app, [&app](Worker& w, const Req& req, Res& res) -> Status {
+  http.Get("/api/papers/search",
+           with_worker(app, [&app](Worker& w, const Req& req, Res& res) -> Status {
              PB_ASSIGN_OR_RETURN(auto p, search_params(req, 20));
              if (p.q.empty()) return Status(Error::invalid_input("q is required"));
              PB_ASSIGN_OR_RETURN(auto page, run_search(app, w, p));
@@ -152,7 +153,8 @@ void add_api_routes(App& app, httplib::Server& http) {
              return Status();
            }));
 
-  http.Get("/api/daily_papers", with_worker(app, [&app](Worker& w, const Req& req, Res& res) -> Status {
+  http.Get("/api/daily_papers",
+           with_worker(app, [&app](Worker& w, const Req& req, Res& res) -> Status {
              PB_ASSIGN_OR_RETURN(auto p, daily_params(req));
              PB_ASSIGN_OR_RETURN(auto d, daily_page(app, w, p));
              Json out = Json::array();
@@ -183,9 +185,9 @@ void add_api_routes(App& app, httplib::Server& http) {
                  semantic && semantic->loaded.vectors ? semantic->loaded.vectors.get() : nullptr;
              engine::HybridOptions h = semantic ? semantic->loaded.hybrid : engine::HybridOptions{};
              auto index = app.current_index();
-             PB_ASSIGN_OR_RETURN(auto sim, engine::similar(*w.store, *index->snapshot(),
-                                                           req.matches[1], limit, w.analyzer,
-                                                           vectors, h));
+             PB_ASSIGN_OR_RETURN(
+                 auto sim, engine::similar(*w.store, *index->snapshot(), req.matches[1], limit,
+                                           w.analyzer, vectors, h));
              std::vector<std::string> ids;
              for (const auto& it : sim.items) ids.push_back(it.paper.id);
              PB_ASSIGN_OR_RETURN(auto counts, w.store->upvote_counts(ids));
@@ -198,7 +200,8 @@ void add_api_routes(App& app, httplib::Server& http) {
              return Status();
            }));
 
-  http.Get(R"(/api/papers/(.+))", with_worker(app, [](Worker& w, const Req& req, Res& res) -> Status {
+  http.Get(R"(/api/papers/(.+))",
+           with_worker(app, [](Worker& w, const Req& req, Res& res) -> Status {
              const std::string id = req.matches[1];
              PB_ASSIGN_OR_RETURN(auto paper, w.store->get(id));
              if (!paper) return Status(Error::not_found(fmt::format("no paper {}", id)));
@@ -269,17 +272,21 @@ void add_api_routes(App& app, httplib::Server& http) {
                vectors = semantic->loaded.vectors->store().live_rows();
              out += "# HELP paperboy_papers Papers in the store.\n# TYPE paperboy_papers gauge\n";
              out += fmt::format("paperboy_papers {}\n", papers.ok() ? *papers : -1);
-             out += "# HELP paperboy_index_documents Live documents in the lexical index.\n"
-                    "# TYPE paperboy_index_documents gauge\n";
+             out +=
+                 "# HELP paperboy_index_documents Live documents in the lexical index.\n"
+                 "# TYPE paperboy_index_documents gauge\n";
              out += fmt::format("paperboy_index_documents {}\n", st.docs);
-             out += "# HELP paperboy_index_bytes Bytes of the lexical index on disk.\n"
-                    "# TYPE paperboy_index_bytes gauge\n";
+             out +=
+                 "# HELP paperboy_index_bytes Bytes of the lexical index on disk.\n"
+                 "# TYPE paperboy_index_bytes gauge\n";
              out += fmt::format("paperboy_index_bytes {}\n", st.bytes);
-             out += "# HELP paperboy_index_segments Segments of the lexical index.\n"
-                    "# TYPE paperboy_index_segments gauge\n";
+             out +=
+                 "# HELP paperboy_index_segments Segments of the lexical index.\n"
+                 "# TYPE paperboy_index_segments gauge\n";
              out += fmt::format("paperboy_index_segments {}\n", st.segments);
-             out += "# HELP paperboy_vectors Live vectors in the active vector set.\n"
-                    "# TYPE paperboy_vectors gauge\n";
+             out +=
+                 "# HELP paperboy_vectors Live vectors in the active vector set.\n"
+                 "# TYPE paperboy_vectors gauge\n";
              out += fmt::format("paperboy_vectors {}\n", vectors);
              res.set_content(out, "text/plain; version=0.0.4; charset=utf-8");
              return Status();

@@ -122,8 +122,7 @@ bool check_csrf(App& app, const Visitor& v, const httplib::Request& req, httplib
 // errors are logged, never shown.
 void send_error(App& app, const httplib::Request& req, httplib::Response& res, int status,
                 const std::string& message);
-void send_status(App& app, const httplib::Request& req, httplib::Response& res,
-                 const Error& error);
+void send_status(App& app, const httplib::Request& req, httplib::Response& res, const Error& error);
 bool wants_json(const httplib::Request& req);
 std::string base_url(const App& app, const httplib::Request& req);
 

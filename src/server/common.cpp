@@ -74,8 +74,8 @@ Visitor visitor_of(App& app, Worker& w, const httplib::Request& req, httplib::Re
   if (!is_token(v.csrf)) {
     v.csrf = random_token(24);
     v.new_csrf_cookie = true;
-    res.set_header("Set-Cookie", fmt::format("pb_csrf={}; Path=/; HttpOnly; SameSite=Lax{}",
-                                             v.csrf, v.secure ? "; Secure" : ""));
+    res.set_header("Set-Cookie", fmt::format("pb_csrf={}; Path=/; HttpOnly; SameSite=Lax{}", v.csrf,
+                                             v.secure ? "; Secure" : ""));
   }
   return v;
 }
@@ -92,8 +92,8 @@ bool check_csrf(App& app, const Visitor& v, const httplib::Request& req, httplib
       return false;
     }
   }
-  std::string sent = req.has_param("csrf") ? req.get_param_value("csrf")
-                                           : req.get_header_value("X-CSRF-Token");
+  std::string sent =
+      req.has_param("csrf") ? req.get_param_value("csrf") : req.get_header_value("X-CSRF-Token");
   if (v.new_csrf_cookie || sent.empty() || !constant_time_equal(sent, v.csrf)) {
     send_error(app, req, res, 403,
                "this form has expired or did not come from this site; reload the page and retry");
@@ -110,9 +110,8 @@ void send_error(App& app, const httplib::Request& req, httplib::Response& res, i
     return;
   }
   Visitor v;  // error pages do not look up the session (the store may be the problem)
-  Json page = {{"title", fmt::format("{} · error", status)},
-               {"status", status},
-               {"message", message}};
+  Json page = {
+      {"title", fmt::format("{} · error", status)}, {"status", status}, {"message", message}};
   res.set_content(render_page(app, "error", std::move(page), v), "text/html; charset=utf-8");
 }
 

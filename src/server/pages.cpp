@@ -96,17 +96,17 @@ std::string day_label(const std::string& day) {
   if (!dates::valid_day(day)) return day;
   static const char* const kDays[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
                                       "Friday", "Saturday", "Sunday"};
-  static const char* const kMonths[] = {"January", "February", "March",     "April",
-                                        "May",     "June",     "July",      "August",
-                                        "September", "October", "November", "December"};
+  static const char* const kMonths[] = {"January",   "February", "March",    "April",
+                                        "May",       "June",     "July",     "August",
+                                        "September", "October",  "November", "December"};
   return fmt::format("{}, {} {} {}", kDays[dates::weekday(day)], std::stoi(day.substr(8, 2)),
                      kMonths[std::stoi(day.substr(5, 2)) - 1], day.substr(0, 4));
 }
 
 std::string month_label(const std::string& day) {
-  static const char* const kMonths[] = {"January", "February", "March",     "April",
-                                        "May",     "June",     "July",      "August",
-                                        "September", "October", "November", "December"};
+  static const char* const kMonths[] = {"January",   "February", "March",    "April",
+                                        "May",       "June",     "July",     "August",
+                                        "September", "October",  "November", "December"};
   return fmt::format("{} {}", kMonths[std::stoi(day.substr(5, 2)) - 1], day.substr(0, 4));
 }
 
@@ -178,14 +178,10 @@ Status trending_html(App& app, Worker& w, const Visitor& v, const Req& req, Res&
   PB_ASSIGN_OR_RETURN(auto list, trending_page(app, w, sort, 50, &ref));
   bool math = false;
   PB_ASSIGN_OR_RETURN(Json items, items_view(w, v, list, math));
-  Json page = {{"title", "Trending papers"},
-               {"nav_trending", true},
-               {"items", std::move(items)},
-               {"math", math},
-               {"sort_trending", sort == "trending"},
-               {"sort_recent", sort == "recent"},
-               {"sort_upvotes", sort == "upvotes"},
-               {"feed_rss", "/feeds/trending.rss"},
+  Json page = {{"title", "Trending papers"},          {"nav_trending", true},
+               {"items", std::move(items)},           {"math", math},
+               {"sort_trending", sort == "trending"}, {"sort_recent", sort == "recent"},
+               {"sort_upvotes", sort == "upvotes"},   {"feed_rss", "/feeds/trending.rss"},
                {"feed_atom", "/feeds/trending.atom"}};
   if (ref + 86400 < unix_now()) page["as_of"] = dates::day_from_unix(ref);
   send_html(res, render_page(app, "trending", std::move(page), v));
@@ -277,7 +273,11 @@ Status paper_html(App& app, Worker& w, const Visitor& v, const Req& req, Res& re
   auto sim = engine::similar(*w.store, *index->snapshot(), paper->id, 6, w.analyzer, vectors, h);
   if (sim.ok()) {
     std::vector<ListItem> list;
-    for (auto& it : sim->items) list.push_back({std::move(it.paper)});
+    std::vector<std::string> sim_ids;
+    for (const auto& it : sim->items) sim_ids.push_back(it.paper.id);
+    PB_ASSIGN_OR_RETURN(auto sim_counts, w.store->upvote_counts(sim_ids));
+    for (size_t i = 0; i < sim->items.size(); ++i)
+      list.emplace_back(std::move(sim->items[i].paper), sim_counts[i]);
     bool sim_math = false;
     PB_ASSIGN_OR_RETURN(Json items, items_view(w, v, list, sim_math));
     page["similar"] = std::move(items);

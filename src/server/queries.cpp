@@ -265,7 +265,7 @@ Result<std::vector<ListItem>> author_papers(App& app, Worker& w, const std::stri
     for (const auto& a : it.paper.authors) match = match || lower(a) == want;
     if (!match) continue;
     ids.push_back(it.paper.id);
-    out.push_back({std::move(it.paper)});
+    out.emplace_back(std::move(it.paper));
     if (out.size() >= limit) break;
   }
   PB_ASSIGN_OR_RETURN(auto counts, w.store->upvote_counts(ids));

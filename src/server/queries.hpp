@@ -11,6 +11,9 @@ namespace pb::server {
 
 // A paper in a list, with what the list knows about it.
 struct ListItem {
+  ListItem() = default;
+  explicit ListItem(Paper p, UpvoteCount v = {}, std::optional<double> s = {})
+      : paper(std::move(p)), votes(std::move(v)), score(s) {}
   Paper paper;
   UpvoteCount votes;
   std::optional<double> score;  // search relevance
@@ -38,10 +41,10 @@ Result<std::string> parse_mode_name(std::string_view mode, engine::SearchMode& o
 Result<SearchPage> run_search(App& app, Worker& w, const SearchParams& params);
 
 struct DailyParams {
-  std::string date;           // YYYY-MM-DD; "" = the latest day with papers
-  std::string view = "day";   // day | week | month
+  std::string date;              // YYYY-MM-DD; "" = the latest day with papers
+  std::string view = "day";      // day | week | month
   std::string sort = "upvotes";  // upvotes | trending | recent
-  bool all = false;           // every new arXiv paper that day instead of the curated list
+  bool all = false;              // every new arXiv paper that day instead of the curated list
   std::vector<std::string> categories;
   size_t limit = 100, offset = 0;
 };

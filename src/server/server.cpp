@@ -101,17 +101,17 @@ std::string route_label(const httplib::Request& req) {
     return "/api/papers/{id}/similar";
   if (starts("/api/papers/")) return "/api/papers/{id}";
   if (starts("/api/")) return p.size() < 40 ? p : "/api/other";
-  if (starts("/papers/") && (p.ends_with("/upvote") || p.ends_with("/save") ||
-                             p.ends_with("/unsave")))
+  if (starts("/papers/") &&
+      (p.ends_with("/upvote") || p.ends_with("/save") || p.ends_with("/unsave")))
     return "/papers/{id}/action";
   if (starts("/papers/")) return "/papers/{id}";
   if (starts("/authors/")) return "/authors/{name}";
   if (starts("/static/") || starts("/katex/")) return "/static";
   if (starts("/feeds/")) return "/feeds";
-  static const char* const kKnown[] = {"/",         "/papers",  "/trending", "/search",
-                                       "/about",    "/login",   "/signup",   "/logout",
-                                       "/library",  "/account", "/follow",   "/unfollow",
-                                       "/subscribe", "/submit", "/healthz",  "/metrics"};
+  static const char* const kKnown[] = {"/",          "/papers",  "/trending", "/search",
+                                       "/about",     "/login",   "/signup",   "/logout",
+                                       "/library",   "/account", "/follow",   "/unfollow",
+                                       "/subscribe", "/submit",  "/healthz",  "/metrics"};
   for (const char* k : kKnown)
     if (p == k) return p;
   return "other";
@@ -326,8 +326,8 @@ Result<int> Server::bind() {
   int port = o.port == 0 ? impl_->http.bind_to_any_port(o.bind)
                          : (impl_->http.bind_to_port(o.bind, o.port) ? o.port : -1);
   if (port < 0)
-    return Error::io(fmt::format("cannot listen on {}:{} (in use, or not an address here)", o.bind,
-                                 o.port));
+    return Error::io(
+        fmt::format("cannot listen on {}:{} (in use, or not an address here)", o.bind, o.port));
   impl_->port = port;
   return port;
 }

@@ -20,8 +20,8 @@ namespace pb::server {
 struct ServeOptions {
   std::filesystem::path data_dir;
   std::string bind = "127.0.0.1";
-  int port = 8080;      // 0: any free port (see Server::port())
-  size_t threads = 64;  // connection threads (keep-alive connections hold one each)
+  int port = 8080;               // 0: any free port (see Server::port())
+  size_t threads = 64;           // connection threads (keep-alive connections hold one each)
   std::string access_log = "-";  // "-": stderr, "": off, else a file to append to
   size_t max_body_bytes = 64 * 1024;
   int read_timeout_seconds = 10;
@@ -33,8 +33,8 @@ struct ServeOptions {
   std::filesystem::path katex_dir;
   double trending_half_life_hours = 72;
   double imported_vote_weight = 1.0;  // Hugging Face upvotes against local ones
-  bool secure_cookies = false;  // also set per request when X-Forwarded-Proto is https
-  bool signup = true;           // allow creating accounts
+  bool secure_cookies = false;        // also set per request when X-Forwarded-Proto is https
+  bool signup = true;                 // allow creating accounts
   engine::SemanticSettings semantic;
   int reload_seconds = 2;  // how often to look for a newer index or vector set
   // Diagnostics (startup notes, internal errors); default: stderr.

@@ -37,6 +37,8 @@ mu::data to_data(const Json& j) {
       return d;
     }
     case Json::value_t::string:
+      // An empty string is "unknown" in our model: false, so {{#field}} sections skip it.
+      if (j.get_ref<const std::string&>().empty()) return mu::data{mu::data::type::bool_false};
       return mu::data{j.get_ref<const std::string&>()};
     case Json::value_t::boolean:
       return j.get<bool>() ? mu::data{mu::data::type::bool_true}

@@ -160,8 +160,8 @@ class AccountStore {
   virtual Result<std::string> latest_listing_day() = 0;
   // Ids of papers announced on `day` (announced, else the submission date), whose categories
   // include any of `categories` (all when empty), by id.
-  virtual Result<std::vector<std::string>> announced_on(std::string_view day,
-                                                        std::span<const std::string> categories) = 0;
+  virtual Result<std::vector<std::string>> announced_on(
+      std::string_view day, std::span<const std::string> categories) = 0;
   // The closest day before / after `day` on which papers were announced ("" when none), and
   // the latest such day.
   virtual Result<std::string> announcement_day_before(std::string_view day) = 0;

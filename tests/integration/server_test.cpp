@@ -13,8 +13,8 @@
 #include <regex>
 #include <thread>
 
+#include "../test_support.hpp"
 #include "store/store.hpp"
-#include "test_support.hpp"
 
 namespace pb {
 namespace {
@@ -22,8 +22,8 @@ namespace {
 using Json = nlohmann::json;
 using pb::testing::TempDir;
 
-Paper paper(std::string id, std::string title, std::vector<std::string> authors,
-            std::string cat, std::string day, std::string abstract = "") {
+Paper paper(std::string id, std::string title, std::vector<std::string> authors, std::string cat,
+            std::string day, std::string abstract = "") {
   Paper p;
   p.id = std::move(id);
   p.version = 1;
@@ -49,9 +49,7 @@ constexpr const char* kHostileAuthor = "\"><img src=x onerror=alert(2)>";
 // A browser of sorts: keeps cookies, reads the CSRF token from the last page.
 class Browser {
  public:
-  explicit Browser(int port) : client_("127.0.0.1", port) {
-    client_.set_read_timeout(30, 0);
-  }
+  explicit Browser(int port) : client_("127.0.0.1", port) { client_.set_read_timeout(30, 0); }
 
   httplib::Result get(const std::string& path, httplib::Headers extra = {}) {
     auto r = client_.Get(path.c_str(), with_cookies(std::move(extra)));
@@ -59,8 +57,7 @@ class Browser {
     return r;
   }
 
-  httplib::Result post(const std::string& path, httplib::Params form,
-                       httplib::Headers extra = {}) {
+  httplib::Result post(const std::string& path, httplib::Params form, httplib::Headers extra = {}) {
     auto r = client_.Post(path.c_str(), with_cookies(std::move(extra)), form);
     remember(r);
     return r;
@@ -124,14 +121,15 @@ class ServerTest : public ::testing::Test {
                              {"Carol White"}, "cs.CL", "2024-01-03",
                              "We study attention whose cost is $O(n^2)$ in the length $n$."));
       listed(papers.back(), "2024-01-03", 10);
-      papers.push_back(paper("2401.00003", kHostileTitle, {kHostileAuthor, "Alice Smith"},
-                             "cs.LG", "2024-01-04",
+      papers.push_back(paper("2401.00003", kHostileTitle, {kHostileAuthor, "Alice Smith"}, "cs.LG",
+                             "2024-01-04",
                              "Diffusion </p><script>alert(3)</script> of hostile text."));
       listed(papers.back(), "2024-01-04", 5);
       for (int i = 4; i <= 12; ++i) {
         std::string day = i % 2 ? "2024-01-04" : "2024-01-05";
-        papers.push_back(paper(fmt_id(i), "Filler paper number " + std::to_string(i) +
-                                              (i % 3 == 0 ? " on diffusion" : " on language"),
+        papers.push_back(paper(fmt_id(i),
+                               "Filler paper number " + std::to_string(i) +
+                                   (i % 3 == 0 ? " on diffusion" : " on language"),
                                {"Dan Brown"}, i % 2 ? "cs.CL" : "cs.CV", day));
       }
       ASSERT_TRUE((*store)->upsert(papers).ok());
@@ -173,9 +171,9 @@ class ServerTest : public ::testing::Test {
   Browser signed_in(const std::string& name) {
     Browser b(port_);
     b.get("/signup");
-    auto r = b.submit("/signup", {{"name", name},
-                                  {"email", name + "@example.org"},
-                                  {"password", "correct horse battery"}});
+    auto r = b.submit(
+        "/signup",
+        {{"name", name}, {"email", name + "@example.org"}, {"password", "correct horse battery"}});
     EXPECT_TRUE(r);
     EXPECT_EQ(r->status, 303) << r->body;
     b.get("/");  // the session's CSRF token
@@ -338,8 +336,8 @@ TEST_F(ServerTest, CorsPreflightForTheApi) {
 
 TEST_F(ServerTest, HostileStringsAreEscapedEverywhere) {
   Browser b(port_);
-  for (const char* path : {"/papers/2401.00003", "/papers?date=2024-01-04",
-                           "/search?q=hostile", "/authors/Alice%20Smith", "/trending"}) {
+  for (const char* path : {"/papers/2401.00003", "/papers?date=2024-01-04", "/search?q=hostile",
+                           "/authors/Alice%20Smith", "/trending"}) {
     auto r = b.get(path);
     ASSERT_EQ(r->status, 200) << path;
     EXPECT_EQ(r->body.find("<script>alert"), std::string::npos) << path;
@@ -413,14 +411,13 @@ TEST_F(ServerTest, SignUpLogInLogOut) {
   // The same name (any case) or e-mail again: a clear conflict.
   Browser other(port_);
   other.get("/signup");
-  auto dup = other.submit("/signup", {{"name", "ADA"},
-                                      {"email", "someone@example.org"},
-                                      {"password", "correct horse battery"}});
+  auto dup = other.submit(
+      "/signup",
+      {{"name", "ADA"}, {"email", "someone@example.org"}, {"password", "correct horse battery"}});
   EXPECT_EQ(dup->status, 409);
   EXPECT_NE(dup->body.find("taken"), std::string::npos);
-  auto weak = other.submit("/signup", {{"name", "bob2"},
-                                       {"email", "bob2@example.org"},
-                                       {"password", "short"}});
+  auto weak = other.submit(
+      "/signup", {{"name", "bob2"}, {"email", "bob2@example.org"}, {"password", "short"}});
   EXPECT_EQ(weak->status, 400);
 
   // Log out: the old session cookie stops working.
@@ -435,7 +432,8 @@ TEST_F(ServerTest, SignUpLogInLogOut) {
   Browser c(port_);
   c.get("/login");
   EXPECT_EQ(c.submit("/login", {{"name", "ada"}, {"password", "wrong password"}})->status, 401);
-  auto ok = c.submit("/login", {{"name", "ada@example.org"}, {"password", "correct horse battery"}});
+  auto ok =
+      c.submit("/login", {{"name", "ada@example.org"}, {"password", "correct horse battery"}});
   EXPECT_EQ(ok->status, 303);
   EXPECT_EQ(c.get("/account")->status, 200);
 }
@@ -479,7 +477,8 @@ TEST_F(ServerTest, UpvoteOncePerUserAndUndo) {
   EXPECT_EQ(j["upvoted"], true);
   EXPECT_EQ(j["upvotes"], before + 1);
   // Voting again does not count twice.
-  j = json_of(b.submit("/papers/2401.00002/upvote", {{"up", "1"}}, {{"Accept", "application/json"}}));
+  j = json_of(
+      b.submit("/papers/2401.00002/upvote", {{"up", "1"}}, {{"Accept", "application/json"}}));
   EXPECT_EQ(j["upvotes"], before + 1);
   // The page shows the vote as pressed.
   auto page = b.get("/papers/2401.00002");
@@ -514,8 +513,9 @@ TEST_F(ServerTest, LocalVotesMoveTrending) {
 
 TEST_F(ServerTest, LibraryWithTagsAndFollows) {
   Browser b = signed_in("reader");
-  EXPECT_EQ(b.submit("/papers/2401.00001/save", {{"tags", " Diffusion, to-read,diffusion "}})->status,
-            303);
+  EXPECT_EQ(
+      b.submit("/papers/2401.00001/save", {{"tags", " Diffusion, to-read,diffusion "}})->status,
+      303);
   EXPECT_EQ(b.submit("/papers/2401.00002/save", {{"tags", "to-read"}})->status, 303);
   auto lib = b.get("/library");
   ASSERT_EQ(lib->status, 200);
@@ -574,8 +574,8 @@ TEST_F(ServerTest, LoginAttemptsAreRateLimited) {
   b.get("/login");
   int last = 0;
   for (int i = 0; i < 12; ++i)
-    last = b.submit("/login", {{"name", "victim"}, {"password", "guess" + std::to_string(i)}})
-               ->status;
+    last =
+        b.submit("/login", {{"name", "victim"}, {"password", "guess" + std::to_string(i)}})->status;
   EXPECT_EQ(last, 429);
   auto r = b.submit("/login", {{"name", "victim"}, {"password", "guess"}});
   EXPECT_EQ(r->status, 429);
@@ -602,7 +602,7 @@ TEST_F(ServerTest, MetricsAndHealth) {
   auto m = b.get("/metrics");
   const std::string& t = m->body;
   EXPECT_NE(t.find("# TYPE paperboy_http_requests_total counter"), std::string::npos);
-  EXPECT_NE(t.find("paperboy_http_requests_total{route=\"/api/papers/search\",method=\"GET\","
+  EXPECT_NE(t.find("paperboy_http_requests_total{method=\"GET\",route=\"/api/papers/search\","
                    "status=\"200\"}"),
             std::string::npos)
       << t;

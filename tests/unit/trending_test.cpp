@@ -36,22 +36,21 @@ TEST(Trending, FreshVotesBeatManyOldOnes) {
 
 TEST(Trending, CumulativeObservationsCountTheirIncrease) {
   // 100 upvotes seen 72 h ago and 130 now: the first 100 count half, the 30 new ones fully.
-  auto r = trending({imported("p", 130, kNow), imported("p", 100, kNow - 72 * kHour)}, kNow, {},
-                    10);
+  auto r =
+      trending({imported("p", 130, kNow), imported("p", 100, kNow - 72 * kHour)}, kNow, {}, 10);
   ASSERT_EQ(r.size(), 1u);
   EXPECT_DOUBLE_EQ(r[0].score, 30 + 100 * 0.5);
   EXPECT_EQ(r[0].upvotes, 130);
   // A lower later count (a retracted vote) adds nothing rather than subtracting.
-  auto s = trending({imported("p", 90, kNow), imported("p", 100, kNow - 72 * kHour)}, kNow, {},
-                    10);
+  auto s = trending({imported("p", 90, kNow), imported("p", 100, kNow - 72 * kHour)}, kNow, {}, 10);
   EXPECT_DOUBLE_EQ(s[0].score, 50);
 }
 
 TEST(Trending, SourcesAreWeighted) {
   TrendingParams p;
   p.imported_weight = 0.25;
-  auto r = trending({imported("hf", 8, kNow), local("here", kNow), local("here", kNow)}, kNow, p,
-                    10);
+  auto r =
+      trending({imported("hf", 8, kNow), local("here", kNow), local("here", kNow)}, kNow, p, 10);
   ASSERT_EQ(r.size(), 2u);
   EXPECT_DOUBLE_EQ(r[0].score, 2.0);
   EXPECT_DOUBLE_EQ(r[1].score, 2.0);
