@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -29,6 +30,7 @@
 #include "ingest/http_client.hpp"
 #include "ingest/ingester.hpp"
 #include "ingest/paper_json.hpp"
+#include "server/config.hpp"
 #include "server/server.hpp"
 #include "store/store.hpp"
 #include "text/analyzer.hpp"
@@ -753,6 +755,48 @@ int cmd_eval_beir(const Globals& g, const EvalArgs& a) {
 
 }  // namespace
 
+// For `serve --config FILE`: appends the file's settings to `args` as flags, except those the
+// command line or an environment variable sets. Unknown keys are errors ("FILE:LINE"-style).
+Status add_config_file_args(CLI::App& serve, std::vector<std::string>& args) {
+  auto sub = std::find(args.begin(), args.end(), "serve");
+  if (sub == args.end()) return Status();
+  std::string file;
+  for (auto it = sub + 1; it != args.end(); ++it) {
+    if (*it == "--config" && it + 1 != args.end()) file = *(it + 1);
+    if (it->rfind("--config=", 0) == 0) file = it->substr(9);
+  }
+  if (file.empty()) return Status();
+  PB_ASSIGN_OR_RETURN(auto entries, server::read_config_file(file));
+  auto given = [&](const std::string& flag) {
+    for (auto it = sub + 1; it != args.end(); ++it)
+      if (*it == flag || it->rfind(flag + "=", 0) == 0) return true;
+    return false;
+  };
+  std::vector<std::string> extra;
+  for (const auto& [key, value] : entries) {
+    const std::string flag = "--" + key;
+    const CLI::Option* opt = serve.get_option_no_throw(flag);
+    if (!opt || key == "config")
+      return Error::invalid_input(fmt::format("{}: unknown setting '{}'", file, key));
+    if (given(flag)) continue;
+    const std::string env = opt->get_envname();
+    if (!env.empty() && std::getenv(env.c_str())) continue;
+    if (opt->get_expected_min() == 0) {  // a flag: true/false
+      if (value == "true" || value == "1" || value == "yes" || value == "on") {
+        extra.push_back(flag);
+      } else if (!(value == "false" || value == "0" || value == "no" || value == "off")) {
+        return Error::invalid_input(
+            fmt::format("{}: setting '{}' is true or false, not '{}'", file, key, value));
+      }
+      continue;
+    }
+    extra.push_back(flag);
+    extra.push_back(value);
+  }
+  args.insert(args.end(), extra.begin(), extra.end());
+  return Status();
+}
+
 int run(int argc, char** argv) {
   CLI::App app{
       "paperboy: a self-hosted research-paper discovery engine.\n"
@@ -989,8 +1033,16 @@ int run(int argc, char** argv) {
   beir->add_option("--fb-weight", ea.fb_weight, "RM3 weight of the original query")
       ->capture_default_str();
 
+  // `serve --config FILE`: the file's settings become flags unless the command line or the
+  // environment already sets them.
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (auto st = add_config_file_args(*serve, args); !st.ok()) {
+    fmt::print(stderr, "paperboy: {}\n", st.error().message());
+    return kUsage;
+  }
+  std::reverse(args.begin(), args.end());  // CLI11 takes arguments in reverse order
   try {
-    app.parse(argc, argv);
+    app.parse(args);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? kOk : kUsage;
