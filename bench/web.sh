@@ -51,30 +51,30 @@ day=$(curl -sfI "http://127.0.0.1:$port/api/daily_papers" | tr -d '\r' | sed -n 
 
 rss() { awk '/VmRSS/ {print int($2/1024)}' "/proc/$pid/status"; }
 
-run() {  # name url [script]
-  local name="$1" url="$2" script="${3:-}"
+run() {  # slug name url [script]
+  local slug="$1" name="$2" url="$3" script="${4:-}"
   local args=(-t "$wrk_threads" -c "$conns" -d 10s --latency)
   [[ -n "$script" ]] && args+=(-s "$script")
   PB_QUERIES="$out/queries.txt" wrk "${args[@]}" "$url" >/dev/null  # warm-up
   local before after
   before=$(rss)
   args[5]="${duration}s"
-  PB_QUERIES="$out/queries.txt" wrk "${args[@]}" "$url" > "$out/$name.txt"
+  PB_QUERIES="$out/queries.txt" wrk "${args[@]}" "$url" > "$out/$slug.txt"
   after=$(rss)
   local rps p50 p99 non2xx sock
-  rps=$(awk '/^Requests\/sec/ {print $2}' "$out/$name.txt")
-  p50=$(awk '$1=="50%" {print $2}' "$out/$name.txt")
-  p99=$(awk '$1=="99%" {print $2}' "$out/$name.txt")
-  non2xx=$(awk '/Non-2xx/ {print $NF}' "$out/$name.txt")
-  sock=$(awk '/Socket errors/ {print $0}' "$out/$name.txt")
+  rps=$(awk '/^Requests\/sec/ {print $2}' "$out/$slug.txt")
+  p50=$(awk '$1=="50%" {print $2}' "$out/$slug.txt")
+  p99=$(awk '$1=="99%" {print $2}' "$out/$slug.txt")
+  non2xx=$(awk '/Non-2xx/ {print $NF}' "$out/$slug.txt")
+  sock=$(awk '/Socket errors/ {print $0}' "$out/$slug.txt")
   echo "| $name | $rps | $p50 | $p99 | ${non2xx:-0} | ${sock:-none} | $before → $after MB |" >> "$out/table.md"
-  cat "$out/$name.txt"
+  cat "$out/$slug.txt"
 }
 
 : > "$out/table.md"
-run "search API (/api/papers/search, 2,000 keyword queries)" "http://127.0.0.1:$port" bench/web_search.lua
-run "daily page (/papers?date=$day, HTML)" "http://127.0.0.1:$port/papers?date=$day"
-run "daily API (/api/daily_papers?date=$day)" "http://127.0.0.1:$port/api/daily_papers?date=$day"
+run search "search API (/api/papers/search, 2,000 keyword queries)" "http://127.0.0.1:$port" bench/web_search.lua
+run daily-page "daily page (/papers?date=$day, HTML)" "http://127.0.0.1:$port/papers?date=$day"
+run daily-api "daily API (/api/daily_papers?date=$day)" "http://127.0.0.1:$port/api/daily_papers?date=$day"
 
 kill -TERM $pid
 wait $pid || true

@@ -1,6 +1,7 @@
 #include "engine/lexical_search.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "engine/prf.hpp"
@@ -75,11 +76,19 @@ Result<RefreshSummary> refresh_index(Store& store, lexical::LexicalIndex& index,
 Result<SearchResults> hydrate(Store& store, const lexical::SearchResponse& resp, bool snippets,
                               text::Analyzer& analyzer) {
   SearchResults out;
+  std::vector<std::string> ids;
+  ids.reserve(resp.hits.size());
+  for (const auto& h : resp.hits) ids.push_back(h.id);
+  // One batch read; papers removed from the store after indexing are skipped.
+  PB_ASSIGN_OR_RETURN(auto papers, store.get_many(ids));
+  std::unordered_map<std::string, Paper*> by_id;
+  for (auto& p : papers) by_id.emplace(p.id, &p);
   for (const auto& h : resp.hits) {
-    PB_ASSIGN_OR_RETURN(auto paper, store.get(h.id));
-    if (!paper) continue;  // removed from the store after indexing
+    auto found = by_id.find(h.id);
+    if (found == by_id.end() || !found->second) continue;
     SearchItem item;
-    item.paper = std::move(*paper);
+    item.paper = std::move(*found->second);
+    found->second = nullptr;  // a repeated hit id is hydrated once
     item.title_text = text::tex_to_text(item.paper.title);
     item.score = h.score;
     item.exact = h.exact;

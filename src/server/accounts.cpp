@@ -252,7 +252,10 @@ void add_account_routes(App& app, httplib::Server& http) {
                 up = voted.empty();  // a toggle
               }
               PB_ASSIGN_OR_RETURN(bool changed, w.store->set_vote(v.user->id, id, up, unix_now()));
-              if (changed) invalidate_trending(app);
+              if (changed) {
+                invalidate_trending(app);
+                app.user_changes.fetch_add(1);
+              }
               if (wants_json(req)) {
                 PB_ASSIGN_OR_RETURN(auto counts, w.store->upvote_counts(ids));
                 res.set_content(
@@ -413,12 +416,13 @@ void add_account_routes(App& app, httplib::Server& http) {
             }));
 
   http.Post("/submit",
-            action(app, true, [](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
+            action(app, true, [&app](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
               PB_ASSIGN_OR_RETURN(std::string id, paper_id_param(w, trim(param(req, "id"))));
               const std::string day = dates::today_utc();
               ListingEntry e{day, id, "paperboy", v.user->name};
               Status st = w.store->add_listing(e);
               if (!st.ok() && st.error().code() != ErrorCode::kConflict) return st;
+              app.user_changes.fetch_add(1);
               redirect(res, "/papers?date=" + day);
               return Status();
             }));

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "core/dates.hpp"
@@ -45,6 +46,39 @@ httplib::Server::Handler with_worker(App& app, F f) {
     Status st = f(**w, req, res);
     if (!st.ok()) send_status(app, req, res, st.error());
   };
+}
+
+// Serves a JSON route from the API cache when it can (see response_cache.hpp); `time_bucket`
+// for lists that change with time alone (trending decays).
+template <typename F>
+httplib::Server::Handler cached(App& app, bool time_bucket, F f) {
+  return with_worker(app, [&app, time_bucket, f](Worker& w, const Req& req, Res& res) -> Status {
+    PB_ASSIGN_OR_RETURN(std::int64_t seq, w.store->max_seq());
+    auto index = app.current_index();
+    auto semantic = app.current_semantic();
+    std::string key = req.path;
+    std::vector<std::pair<std::string, std::string>> params(req.params.begin(), req.params.end());
+    std::sort(params.begin(), params.end());
+    for (const auto& [k, v] : params) key += fmt::format("\x1f{}={}", k, v);
+    key += fmt::format("\x1e{}|{}|{}|{}|{}", index->snapshot()->generation,
+                       semantic ? semantic->active_stamp : "", seq, app.user_changes.load(),
+                       time_bucket ? unix_now() / 30 : 0);
+    if (auto hit = app.api_cache.get(key)) {
+      for (const auto& [h, v] : hit->headers) res.set_header(h, v);
+      res.set_content(hit->body, hit->content_type);
+      return Status();
+    }
+    PB_RETURN_IF_ERROR(f(w, req, res));
+    if (res.status == 200 || res.status == -1) {
+      auto entry = std::make_shared<CachedResponse>();
+      entry->body = res.body;
+      entry->content_type = res.get_header_value("Content-Type");
+      for (const auto& [h, v] : res.headers)
+        if (h.rfind("X-Paperboy-", 0) == 0) entry->headers.emplace_back(h, v);
+      app.api_cache.put(key, std::move(entry));
+    }
+    return Status();
+  });
 }
 
 std::vector<std::string> split_list(const std::string& s) {
@@ -137,7 +171,7 @@ void add_api_routes(App& app, httplib::Server& http) {
   });
 
   http.Get("/api/papers/search",
-           with_worker(app, [&app](Worker& w, const Req& req, Res& res) -> Status {
+           cached(app, false, [&app](Worker& w, const Req& req, Res& res) -> Status {
              PB_ASSIGN_OR_RETURN(auto p, search_params(req, 20));
              if (p.q.empty()) return Status(Error::invalid_input("q is required"));
              PB_ASSIGN_OR_RETURN(auto page, run_search(app, w, p));
@@ -154,7 +188,7 @@ void add_api_routes(App& app, httplib::Server& http) {
            }));
 
   http.Get("/api/daily_papers",
-           with_worker(app, [&app](Worker& w, const Req& req, Res& res) -> Status {
+           cached(app, true, [&app](Worker& w, const Req& req, Res& res) -> Status {
              PB_ASSIGN_OR_RETURN(auto p, daily_params(req));
              PB_ASSIGN_OR_RETURN(auto d, daily_page(app, w, p));
              Json out = Json::array();
@@ -164,7 +198,8 @@ void add_api_routes(App& app, httplib::Server& http) {
              return Status();
            }));
 
-  http.Get("/api/trending", with_worker(app, [&app](Worker& w, const Req& req, Res& res) -> Status {
+  http.Get("/api/trending",
+           cached(app, true, [&app](Worker& w, const Req& req, Res& res) -> Status {
              std::string sort = param(req, "sort");
              if (sort.empty()) sort = "trending";
              if (sort != "trending" && sort != "recent" && sort != "upvotes")
@@ -178,7 +213,7 @@ void add_api_routes(App& app, httplib::Server& http) {
            }));
 
   http.Get(R"(/api/papers/(.+)/similar)",
-           with_worker(app, [&app](Worker& w, const Req& req, Res& res) -> Status {
+           cached(app, false, [&app](Worker& w, const Req& req, Res& res) -> Status {
              PB_ASSIGN_OR_RETURN(size_t limit, size_param(req, "limit", 10, 1, 100));
              auto semantic = app.current_semantic();
              const engine::VectorSet* vectors =

@@ -20,6 +20,7 @@
 #include "rank/trending.hpp"
 #include "server/metrics.hpp"
 #include "server/rate_limiter.hpp"
+#include "server/response_cache.hpp"
 #include "server/server.hpp"
 #include "store/store.hpp"
 #include "text/analyzer.hpp"
@@ -103,12 +104,18 @@ struct App {
   RateLimiter signup_by_ip{10, std::chrono::hours(1)};
   std::string secret;  // HMAC key (DATA/secret.key)
   TrendingCache trending;
+  // API responses by route, parameters, index generation, vector set and vote count.
+  ResponseCache api_cache;
+  std::atomic<std::uint64_t> user_changes{0};  // bumped on every vote and submission
 
   std::mutex log_mu;
   std::FILE* access_log = nullptr;
   bool own_access_log = false;
 
-  explicit App(ServeOptions o) : options(std::move(o)), workers(options.data_dir) {}
+  explicit App(ServeOptions o)
+      : options(std::move(o)),
+        workers(options.data_dir),
+        api_cache(options.api_cache_mb * 1024 * 1024) {}
   void log(const std::string& line) const;
 };
 

@@ -76,12 +76,13 @@ void sort_items(App& app, Worker& w, std::vector<ListItem>& items, std::string_v
 }  // namespace
 
 Json item_json(const ListItem& it) {
+  Json j = Json::object();
+  j["title"] = it.paper.title;
+  j["summary"] = it.paper.abstract;
+  j["numComments"] = latest_signal(it.paper, "comments");
   Json paper = paper_json(it.paper, &it.votes);
-  Json j = {{"paper", paper},
-            {"title", it.paper.title},
-            {"summary", it.paper.abstract},
-            {"publishedAt", paper["publishedAt"]},
-            {"numComments", latest_signal(it.paper, "comments")}};
+  j["publishedAt"] = paper["publishedAt"];
+  j["paper"] = std::move(paper);
   if (!it.day.empty()) {
     j["submittedOnDailyAt"] = it.day;
     j["submittedBy"] = {{"name", it.submitted_by}, {"fullname", it.submitted_by}};

@@ -237,6 +237,7 @@ void Server::Impl::install() {
   const size_t threads = std::max<size_t>(2, app.options.threads);
   http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http.set_keep_alive_max_count(10000);
+  http.set_tcp_nodelay(true);  // headers and body go out as separate writes: no Nagle delay
   http.set_keep_alive_timeout(5);
   http.set_read_timeout(app.options.read_timeout_seconds, 0);
   http.set_write_timeout(app.options.write_timeout_seconds, 0);

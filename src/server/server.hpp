@@ -37,6 +37,8 @@ struct ServeOptions {
   bool signup = true;                 // allow creating accounts
   engine::SemanticSettings semantic;
   int reload_seconds = 2;  // how often to look for a newer index or vector set
+  // Memory for cached API responses (search, daily, trending, similar); 0 turns it off.
+  size_t api_cache_mb = 64;
   // Diagnostics (startup notes, internal errors); default: stderr.
   std::function<void(const std::string&)> log;
 };

@@ -1,10 +1,12 @@
 // Views: papers as JSON (for the API and, with a few display fields, for templates) and
-// Mustache templates (kainjow) rendered into the site layout. Templates escape every {{value}}
-// (& < > " '); the only triple-mustache values are HTML we made (snippets, rendered pages).
+// the Mustache templates of web/templates (template.hpp) rendered into the site layout.
+// Templates escape every {{value}} (& < > " '); the only triple-mustache values are HTML we
+// made (snippets, rendered pages).
 
 #include <fmt/format.h>
 
-#include <kainjow/mustache.hpp>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <unordered_map>
 
@@ -12,9 +14,9 @@
 #include "server/app.hpp"
 #include "server/assets.hpp"
 #include "server/html.hpp"
+#include "server/template.hpp"
 
 namespace pb::server {
-namespace mu = kainjow::mustache;
 
 const EmbeddedAsset* find_asset(std::string_view path) {
   for (const auto& a : embedded_assets())
@@ -24,57 +26,39 @@ const EmbeddedAsset* find_asset(std::string_view path) {
 
 namespace {
 
-mu::data to_data(const Json& j) {
-  switch (j.type()) {
-    case Json::value_t::object: {
-      mu::data d{mu::data::type::object};
-      for (const auto& [k, v] : j.items()) d.set(k, to_data(v));
-      return d;
+// Every template of web/templates, compiled once (partials: templates/_NAME.mustache).
+class Templates {
+ public:
+  Templates() {
+    auto partial = [](std::string_view name) -> std::optional<std::string> {
+      const EmbeddedAsset* a = find_asset("templates/_" + std::string(name) + ".mustache");
+      if (!a) return std::nullopt;
+      return std::string(a->data);
+    };
+    for (const auto& a : embedded_assets()) {
+      std::string_view p = a.path;
+      if (p.rfind("templates/", 0) != 0 || !p.ends_with(".mustache")) continue;
+      std::string name(p.substr(10, p.size() - 10 - 9));
+      auto t = Template::compile(name, a.data, partial);
+      if (!t.ok()) {  // our own embedded templates: a bug, caught by the tests
+        std::fprintf(stderr, "paperboy: %s\n", t.error().message().c_str());
+        std::abort();
+      }
+      by_name_.emplace(name, std::move(*t));
     }
-    case Json::value_t::array: {
-      mu::data d{mu::data::type::list};
-      for (const auto& v : j) d.push_back(to_data(v));
-      return d;
-    }
-    case Json::value_t::string:
-      // An empty string is "unknown" in our model: false, so {{#field}} sections skip it.
-      if (j.get_ref<const std::string&>().empty()) return mu::data{mu::data::type::bool_false};
-      return mu::data{j.get_ref<const std::string&>()};
-    case Json::value_t::boolean:
-      return j.get<bool>() ? mu::data{mu::data::type::bool_true}
-                           : mu::data{mu::data::type::bool_false};
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned:
-      return mu::data{std::to_string(j.get<std::int64_t>())};
-    case Json::value_t::number_float:
-      return mu::data{fmt::format("{:.3g}", j.get<double>())};
-    default:
-      return mu::data{mu::data::type::bool_false};
   }
-}
-
-std::string template_text(const std::string& name) {
-  const EmbeddedAsset* a = find_asset("templates/" + name + ".mustache");
-  return a ? std::string(a->data) : std::string();
-}
-
-// Parsed templates, one set per thread (a kainjow template keeps render state).
-mu::mustache& parsed(const std::string& name) {
-  thread_local std::unordered_map<std::string, std::unique_ptr<mu::mustache>> cache;
-  auto& slot = cache[name];
-  if (!slot) slot = std::make_unique<mu::mustache>(template_text(name));
-  return *slot;
-}
-
-// Partials every template may use: {{> NAME}} for each templates/_NAME.mustache.
-void add_partials(mu::data& d) {
-  for (const auto& a : embedded_assets()) {
-    std::string_view p = a.path;
-    if (p.rfind("templates/_", 0) != 0 || !p.ends_with(".mustache")) continue;
-    std::string name(p.substr(11, p.size() - 11 - 9));
-    std::string text(a.data);
-    d.set(name, mu::partial([text] { return text; }));
+  const Template* find(const std::string& name) const {
+    auto it = by_name_.find(name);
+    return it == by_name_.end() ? nullptr : &it->second;
   }
+
+ private:
+  std::unordered_map<std::string, Template> by_name_;
+};
+
+const Templates& templates() {
+  static const Templates t;
+  return t;
 }
 
 std::string display_date(const std::string& iso) {
@@ -89,11 +73,9 @@ std::string display_date(const std::string& iso) {
 }  // namespace
 
 std::string render_template(const std::string& name, const Json& data) {
-  mu::data d = to_data(data);
-  add_partials(d);
-  auto& t = parsed(name);
-  if (!t.is_valid()) return "template error in " + name + ": " + t.error_message();
-  return t.render(d);
+  const Template* t = templates().find(name);
+  PB_CHECK(t != nullptr);
+  return t->render(data);
 }
 
 std::string render_page(const App& app, const std::string& name, Json page, const Visitor& v) {
@@ -107,33 +89,36 @@ std::string render_page(const App& app, const std::string& name, Json page, cons
 }
 
 Json paper_json(const Paper& p, const UpvoteCount* votes) {
-  Json authors = Json::array();
-  for (const auto& a : p.authors)
-    authors.push_back({{"name", a}, {"url", "/authors/" + url_encode(a)}});
-  const std::string published = p.submitted.empty() ? p.announced : p.submitted;
-  Json j = {
-      {"id", p.id},
-      {"title", p.title},
-      {"summary", p.abstract},
-      {"authors", std::move(authors)},
-      {"publishedAt", published},
-      {"updatedAt", p.updated},
-      {"announcedAt", p.announced},
-      {"date", display_date(p.announced.empty() ? published : p.announced)},
-      {"categories", p.categories},
-      {"primaryCategory", p.primary_category},
-      {"upvotes", votes ? votes->total() : 0},
-      {"ai_keywords", p.keywords},
-      {"githubRepo", p.code_url},
-      {"projectPage", p.project_url},
-      {"comments", p.comments},
-      {"journalRef", p.journal_ref},
-      {"doi", p.doi},
-      {"version", p.version},
-      {"url", "/papers/" + p.id},
-      {"arxivUrl", "https://arxiv.org/abs/" + p.id},
-      {"pdfUrl", "https://arxiv.org/pdf/" + p.id},
-  };
+  // Built field by field (initializer lists would copy every value once more).
+  Json j = Json::object();
+  j["id"] = p.id;
+  j["title"] = p.title;
+  j["summary"] = p.abstract;
+  Json& authors = j["authors"] = Json::array();
+  for (const auto& a : p.authors) {
+    Json author = Json::object();
+    author["name"] = a;
+    author["url"] = "/authors/" + url_encode(a);
+    authors.push_back(std::move(author));
+  }
+  const std::string& published = p.submitted.empty() ? p.announced : p.submitted;
+  j["publishedAt"] = published;
+  j["updatedAt"] = p.updated;
+  j["announcedAt"] = p.announced;
+  j["date"] = display_date(p.announced.empty() ? published : p.announced);
+  j["categories"] = p.categories;
+  j["primaryCategory"] = p.primary_category;
+  j["upvotes"] = votes ? votes->total() : 0;
+  j["ai_keywords"] = p.keywords;
+  j["githubRepo"] = p.code_url;
+  j["projectPage"] = p.project_url;
+  j["comments"] = p.comments;
+  j["journalRef"] = p.journal_ref;
+  j["doi"] = p.doi;
+  j["version"] = p.version;
+  j["url"] = "/papers/" + p.id;
+  j["arxivUrl"] = "https://arxiv.org/abs/" + p.id;
+  j["pdfUrl"] = "https://arxiv.org/pdf/" + p.id;
   return j;
 }
 
