@@ -40,16 +40,29 @@ with open(sys.argv[1], "w") as o:
     o.write("\n".join(qs[:2000]) + "\n")
 PY
 
-"$bin" --data "$data" serve --port "$port" --threads 128 --access-log "" > "$out/serve.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
-  sleep 0.2
-done
+pid=""
+start_server() {  # extra serve flags...
+  "$bin" --data "$data" serve --port "$port" --threads 128 --access-log "" "$@" \
+    > "$out/serve.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do
+    curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && return
+    sleep 0.2
+  done
+  echo "bench/web.sh: the server did not start" >&2
+  exit 1
+}
+stop_server() {
+  kill -TERM "$pid"
+  wait "$pid" || true
+}
+trap '[[ -n "$pid" ]] && kill $pid 2>/dev/null || true' EXIT
+start_server
 day=$(curl -sfI "http://127.0.0.1:$port/api/daily_papers" | tr -d '\r' | sed -n 's/^X-Paperboy-Date: //p')
 
-rss() { awk '/VmRSS/ {print int($2/1024)}' "/proc/$pid/status"; }
+# Private memory (anonymous pages: heap, caches); the memory-mapped store and index are file
+# pages the kernel can drop and are reported apart.
+rss() { awk '/RssAnon/ {a=int($2/1024)} /RssFile/ {f=int($2/1024)} END {print a " MB (+" f " MB file)"}' "/proc/$pid/status"; }
 
 run() {  # slug name url [script]
   local slug="$1" name="$2" url="$3" script="${4:-}"
@@ -67,17 +80,20 @@ run() {  # slug name url [script]
   p99=$(awk '$1=="99%" {print $2}' "$out/$slug.txt")
   non2xx=$(awk '/Non-2xx/ {print $NF}' "$out/$slug.txt")
   sock=$(awk '/Socket errors/ {print $0}' "$out/$slug.txt")
-  echo "| $name | $rps | $p50 | $p99 | ${non2xx:-0} | ${sock:-none} | $before → $after MB |" >> "$out/table.md"
+  echo "| $name | $rps | $p50 | $p99 | ${non2xx:-0} | ${sock:-none} | $before → $after |" >> "$out/table.md"
   cat "$out/$slug.txt"
 }
 
 : > "$out/table.md"
-run search "search API (/api/papers/search, 2,000 keyword queries)" "http://127.0.0.1:$port" bench/web_search.lua
+run search "search API (/api/papers/search, 2,000 keyword queries, cycled)" "http://127.0.0.1:$port" bench/web_search.lua
 run daily-page "daily page (/papers?date=$day, HTML)" "http://127.0.0.1:$port/papers?date=$day"
 run daily-api "daily API (/api/daily_papers?date=$day)" "http://127.0.0.1:$port/api/daily_papers?date=$day"
-
-kill -TERM $pid
-wait $pid || true
+stop_server
+# The same search load with the API response cache off: every request searches, hydrates,
+# makes snippets and serialises.
+start_server --api-cache 0
+run search-nocache "search API, --api-cache 0 (every request computed)" "http://127.0.0.1:$port" bench/web_search.lua
+stop_server
 trap - EXIT
 
 papers=$("$bin" --data "$data" stats --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["papers"])')
@@ -87,9 +103,10 @@ papers=$("$bin" --data "$data" stats --json | python3 -c 'import json,sys; print
   echo
   echo "paperboy serve (release) on $papers papers; wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}')" \
        "with $wrk_threads threads and $conns keep-alive connections for ${duration} s per row, on the" \
-       "same cores as the server. Memory is the server's RSS before and after the timed run."
+       "same cores as the server. Memory is the server's private memory (RssAnon; memory-mapped store"\
+       "and index pages apart) before and after the timed run, which follows a 10 s warm-up."
   echo
-  echo "| endpoint | requests/s | p50 | p99 | non-2xx | socket errors | RSS |"
+  echo "| endpoint | requests/s | p50 | p99 | non-2xx | socket errors | memory |"
   echo "|---|---|---|---|---|---|---|"
   cat "$out/table.md"
 } >> bench/RESULTS.md

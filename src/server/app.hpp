@@ -36,7 +36,9 @@ using Json = nlohmann::json;
 // thread-safe). Leased from WorkerPool for the duration of a request.
 struct Worker {
   std::unique_ptr<Store> store;
-  text::Analyzer analyzer;
+  // A small term cache: there is one analyzer per concurrent request, and the default (400k
+  // words, for indexing) grew the server by gigabytes under search load.
+  text::Analyzer analyzer{text::AnalyzerOptions{.term_cache_entries = 20'000}};
 };
 
 class WorkerPool {

@@ -31,6 +31,8 @@ Result<WorkerPool::Lease> WorkerPool::acquire() {
   }
   StoreOptions so;
   so.data_dir = data_dir_;
+  so.page_cache_mb = 4;  // one connection per request thread: keep each small...
+  so.mmap_mb = 4096;     // ...and read through the OS page cache, shared by all of them
   PB_ASSIGN_OR_RETURN(auto store, open_sqlite_store(so));
   auto w = std::make_unique<Worker>();
   w->store = std::move(store);

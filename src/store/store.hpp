@@ -94,6 +94,11 @@ class Store : public AccountStore {
 struct StoreOptions {
   std::filesystem::path data_dir;  // created if missing
   bool read_only = false;
+  // This connection's page cache. A server opens one connection per request thread: there a
+  // small cache plus memory-mapped reads (shared by all connections through the OS page
+  // cache) keep memory flat.
+  int page_cache_mb = 64;
+  int mmap_mb = 0;
 };
 
 // Opens (creating and migrating as needed) the embedded SQLite store in data_dir/paperboy.db.

@@ -302,7 +302,11 @@ class SqliteStore final : public Store {
       PB_RETURN_IF_ERROR(store->exec("PRAGMA synchronous=NORMAL"));
     }
     PB_RETURN_IF_ERROR(store->exec("PRAGMA foreign_keys=ON"));
-    PB_RETURN_IF_ERROR(store->exec("PRAGMA cache_size=-65536"));  // 64 MB page cache
+    PB_RETURN_IF_ERROR(store->exec(
+        fmt::format("PRAGMA cache_size=-{}", std::max(1, options.page_cache_mb) * 1024)));
+    if (options.mmap_mb > 0)
+      PB_RETURN_IF_ERROR(
+          store->exec(fmt::format("PRAGMA mmap_size={}", std::int64_t{options.mmap_mb} << 20)));
     PB_RETURN_IF_ERROR(store->exec("PRAGMA temp_store=MEMORY"));
     // Make sure this really is a database before touching it.
     PB_RETURN_IF_ERROR(store->exec("SELECT count(*) FROM sqlite_master"));
