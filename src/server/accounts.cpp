@@ -80,33 +80,22 @@ bool valid_email(const std::string& e) {
          e.find_first_of(" \t\r\n<>\"(),;:\\[]") == std::string::npos;
 }
 
-template <typename F>
-httplib::Server::Handler handler(App& app, F f) {
-  return [&app, f](const Req& req, Res& res) {
-    auto w = app.workers.acquire();
-    if (!w.ok()) return send_status(app, req, res, w.error());
-    Visitor v = visitor_of(app, **w, req, res);
-    Status st = f(**w, v, req, res);
-    if (!st.ok()) send_status(app, req, res, st.error());
-  };
-}
-
 // A state-changing form: CSRF checked; with `need_user`, anonymous visitors are sent to log in.
 template <typename F>
 httplib::Server::Handler action(App& app, bool need_user, F f) {
-  return handler(app,
-                 [&app, need_user, f](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
-                   if (!check_csrf(app, v, req, res)) return Status();
-                   if (need_user && !v.user) {
-                     if (wants_json(req)) {
-                       send_error(app, req, res, 401, "log in first");
-                     } else {
-                       redirect(res, "/login?next=" + url_encode(back(req, "/")));
-                     }
-                     return Status();
-                   }
-                   return f(w, v, req, res);
-                 });
+  return with_visitor(
+      app, [&app, need_user, f](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
+        if (!check_csrf(app, v, req, res)) return Status();
+        if (need_user && !v.user) {
+          if (wants_json(req)) {
+            send_error(app, req, res, 401, "log in first");
+          } else {
+            redirect(res, "/login?next=" + url_encode(back(req, "/")));
+          }
+          return Status();
+        }
+        return f(w, v, req, res);
+      });
 }
 
 Status start_session(App&, Worker& w, Visitor& v, const User& user, Res& res) {
@@ -155,7 +144,8 @@ Result<std::string> paper_id_param(Worker& w, const std::string& raw) {
 }  // namespace
 
 void add_account_routes(App& app, httplib::Server& http) {
-  http.Get("/signup", handler(app, [&app](Worker&, Visitor& v, const Req& req, Res& res) -> Status {
+  http.Get("/signup",
+           with_visitor(app, [&app](Worker&, Visitor& v, const Req& req, Res& res) -> Status {
              form_page(app, v, res, "signup",
                        {{"title", "Sign up"},
                         {"next", safe_next(param(req, "next"))},
@@ -194,7 +184,8 @@ void add_account_routes(App& app, httplib::Server& http) {
               return Status();
             }));
 
-  http.Get("/login", handler(app, [&app](Worker&, Visitor& v, const Req& req, Res& res) -> Status {
+  http.Get("/login",
+           with_visitor(app, [&app](Worker&, Visitor& v, const Req& req, Res& res) -> Status {
              form_page(app, v, res, "login",
                        {{"title", "Log in"}, {"next", safe_next(param(req, "next"))}});
              return Status();
@@ -289,7 +280,7 @@ void add_account_routes(App& app, httplib::Server& http) {
             }));
 
   http.Get("/library",
-           handler(app, [&app](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
+           with_visitor(app, [&app](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
              if (!v.user) {
                redirect(res, "/login?next=/library");
                return Status();
@@ -356,7 +347,7 @@ void add_account_routes(App& app, httplib::Server& http) {
   http.Post("/unfollow", follow_route(false));
 
   http.Get(
-      "/account", handler(app, [&app](Worker& w, Visitor& v, const Req&, Res& res) -> Status {
+      "/account", with_visitor(app, [&app](Worker& w, Visitor& v, const Req&, Res& res) -> Status {
         if (!v.user) {
           redirect(res, "/login?next=/account");
           return Status();

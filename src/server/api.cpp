@@ -37,17 +37,6 @@ void send_json(Res& res, const Json& j) {
   res.set_content(j.dump(-1, ' ', false, Json::error_handler_t::replace), "application/json");
 }
 
-// Runs a handler with a leased worker; errors become JSON or HTML error answers.
-template <typename F>
-httplib::Server::Handler with_worker(App& app, F f) {
-  return [&app, f](const Req& req, Res& res) {
-    auto w = app.workers.acquire();
-    if (!w.ok()) return send_status(app, req, res, w.error());
-    Status st = f(**w, req, res);
-    if (!st.ok()) send_status(app, req, res, st.error());
-  };
-}
-
 // Serves a JSON route from the API cache when it can (see response_cache.hpp); `time_bucket`
 // for lists that change with time alone (trending decays).
 template <typename F>

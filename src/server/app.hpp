@@ -149,6 +149,27 @@ void add_api_routes(App& app, httplib::Server& http);
 void add_page_routes(App& app, httplib::Server& http);
 void add_account_routes(App& app, httplib::Server& http);
 
+// Route handlers with a leased worker (and the visitor): `f` returns a Status, and an error
+// becomes the right error answer (send_status).
+template <typename F>
+httplib::Server::Handler with_worker(App& app, F f) {
+  return [&app, f](const httplib::Request& req, httplib::Response& res) {
+    auto w = app.workers.acquire();
+    if (!w.ok()) return send_status(app, req, res, w.error());
+    Status st = f(**w, req, res);
+    if (!st.ok()) send_status(app, req, res, st.error());
+  };
+}
+
+template <typename F>
+httplib::Server::Handler with_visitor(App& app, F f) {
+  return with_worker(
+      app, [&app, f](Worker& w, const httplib::Request& req, httplib::Response& res) -> Status {
+        Visitor v = visitor_of(app, w, req, res);
+        return f(w, v, req, res);
+      });
+}
+
 // Trending scores (cached for a few seconds; votes invalidate the cache).
 Result<std::vector<rank::TrendingScore>> trending_scores(App& app, Worker& w,
                                                          std::int64_t* reference = nullptr);

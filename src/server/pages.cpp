@@ -27,18 +27,6 @@ void send_html(Res& res, std::string html) {
   res.set_content(std::move(html), "text/html; charset=utf-8");
 }
 
-// Runs a page handler with a leased worker and the visitor.
-template <typename F>
-httplib::Server::Handler page(App& app, F f) {
-  return [&app, f](const Req& req, Res& res) {
-    auto w = app.workers.acquire();
-    if (!w.ok()) return send_status(app, req, res, w.error());
-    Visitor v = visitor_of(app, **w, req, res);
-    Status st = f(**w, v, req, res);
-    if (!st.ok()) send_status(app, req, res, st.error());
-  };
-}
-
 bool has_math(std::string_view s) { return s.find('$') != std::string_view::npos; }
 
 // The first ~`max` bytes of an abstract, cut at a space, never inside $...$ math.
@@ -322,26 +310,26 @@ Status author_html(App& app, Worker& w, const Visitor& v, const Req& req, Res& r
 }  // namespace
 
 void add_page_routes(App& app, httplib::Server& http) {
-  auto daily_handler = page(app, [&app](Worker& w, const Visitor& v, const Req& req, Res& res) {
+  auto daily_handler = with_visitor(app, [&app](Worker& w, Visitor& v, const Req& req, Res& res) {
     return daily(app, w, v, req, res);
   });
   http.Get("/", daily_handler);
   http.Get("/papers", daily_handler);
-  http.Get("/trending", page(app, [&app](Worker& w, const Visitor& v, const Req& req, Res& res) {
+  http.Get("/trending", with_visitor(app, [&app](Worker& w, Visitor& v, const Req& req, Res& res) {
              return trending_html(app, w, v, req, res);
            }));
-  http.Get("/search", page(app, [&app](Worker& w, const Visitor& v, const Req& req, Res& res) {
+  http.Get("/search", with_visitor(app, [&app](Worker& w, Visitor& v, const Req& req, Res& res) {
              return search_html(app, w, v, req, res);
            }));
   http.Get(R"(/papers/(.+))",
-           page(app, [&app](Worker& w, const Visitor& v, const Req& req, Res& res) {
+           with_visitor(app, [&app](Worker& w, Visitor& v, const Req& req, Res& res) {
              return paper_html(app, w, v, req, res);
            }));
   http.Get(R"(/authors/(.+))",
-           page(app, [&app](Worker& w, const Visitor& v, const Req& req, Res& res) {
+           with_visitor(app, [&app](Worker& w, Visitor& v, const Req& req, Res& res) {
              return author_html(app, w, v, req, res);
            }));
-  http.Get("/about", page(app, [&app](Worker&, const Visitor& v, const Req&, Res& res) {
+  http.Get("/about", with_visitor(app, [&app](Worker&, Visitor& v, const Req&, Res& res) {
              Json page = {{"title", "About"},
                           {"nav_about", true},
                           {"half_life", app.options.trending_half_life_hours},
