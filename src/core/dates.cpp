@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <ctime>
@@ -87,21 +88,55 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
 
 }  // namespace
 
+std::optional<std::int64_t> iso_to_unix(std::string_view text) {
+  std::string_view s = trim(text);
+  int y = 0, mo = 0, d = 0;
+  if (s.size() < 10 || !valid_day(s.substr(0, 10))) return std::nullopt;
+  digits(s, 0, 4, y);
+  digits(s, 5, 2, mo);
+  digits(s, 8, 2, d);
+  std::int64_t t = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400;
+  if (s.size() == 10) return t;
+  if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return std::nullopt;
+  int hh = 0, mm = 0, ss = 0;
+  if (s.size() < 16 || !digits(s, 11, 2, hh) || s[13] != ':' || !digits(s, 14, 2, mm) || hh > 23 ||
+      mm > 59)
+    return std::nullopt;
+  size_t i = 16;
+  if (i < s.size() && s[i] == ':') {
+    if (!digits(s, i + 1, 2, ss) || ss > 60) return std::nullopt;
+    ss = std::min(ss, 59);  // a leap second counts as :59
+    i += 3;
+    if (i < s.size() && (s[i] == '.' || s[i] == ',')) {
+      size_t j = i + 1;
+      while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
+      if (j == i + 1) return std::nullopt;
+      i = j;
+    }
+  }
+  t += hh * 3600 + mm * 60 + ss;
+  std::string_view zone = s.substr(i);
+  if (zone.empty() || zone == "Z" || zone == "z") return t;
+  if (zone[0] != '+' && zone[0] != '-') return std::nullopt;
+  int oh = 0, om = 0;
+  if (!digits(zone, 1, 2, oh) || oh > 23) return std::nullopt;
+  if (zone.size() == 6 && zone[3] == ':') {
+    if (!digits(zone, 4, 2, om)) return std::nullopt;
+  } else if (zone.size() == 5) {
+    if (!digits(zone, 3, 2, om)) return std::nullopt;
+  } else if (zone.size() != 3) {
+    return std::nullopt;
+  }
+  if (om > 59) return std::nullopt;
+  const std::int64_t offset = oh * 3600 + om * 60;
+  return zone[0] == '+' ? t - offset : t + offset;  // local = UTC + offset
+}
+
 std::optional<std::int64_t> to_unix(std::string_view text) {
+  if (auto t = iso_to_unix(text)) return t;
   auto n = normalise(text);
   if (!n) return std::nullopt;
-  const std::string& s = *n;
-  int y = 0, m = 0, d = 0, hh = 0, mm = 0, ss = 0;
-  digits(s, 0, 4, y);
-  digits(s, 5, 2, m);
-  digits(s, 8, 2, d);
-  if (s.size() >= 19) {
-    digits(s, 11, 2, hh);
-    digits(s, 14, 2, mm);
-    digits(s, 17, 2, ss);
-  }
-  return days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d)) * 86400 +
-         hh * 3600 + mm * 60 + ss;
+  return iso_to_unix(*n);
 }
 
 std::string iso_from_unix(std::int64_t t) {

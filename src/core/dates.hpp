@@ -20,7 +20,11 @@ bool valid_day(std::string_view day);
 std::string today_utc();
 std::string now_utc();
 
-// Unix seconds of a date or timestamp that normalise() accepts (a day is its midnight UTC).
+// Unix seconds of an ISO 8601 / RFC 3339 date or time: "YYYY-MM-DD" (midnight UTC) or
+// "YYYY-MM-DD[T ]HH:MM[:SS[.fff]]" followed by "Z", "+HH:MM", "+HHMM", "+HH" (or "-") or
+// nothing (UTC). nullopt for anything else.
+std::optional<std::int64_t> iso_to_unix(std::string_view text);
+// Unix seconds of anything iso_to_unix() or normalise() accepts.
 std::optional<std::int64_t> to_unix(std::string_view text);
 // "YYYY-MM-DDTHH:MM:SSZ" and "YYYY-MM-DD" of Unix seconds.
 std::string iso_from_unix(std::int64_t t);

@@ -15,60 +15,17 @@ namespace {
 
 using std::chrono::sys_seconds;
 
-bool digits(std::string_view s, size_t pos, size_t n, int& out) {
-  if (pos + n > s.size()) return false;
-  out = 0;
-  for (size_t i = pos; i < pos + n; ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
-    out = out * 10 + (s[i] - '0');
-  }
-  return true;
-}
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return s;
 }
 
-// ISO 8601 / RFC 3339 subset; see parse_feed_time.
+// ISO 8601 / RFC 3339 (core/dates).
 std::optional<sys_seconds> parse_iso(std::string_view s) {
-  int y, mo, d;
-  if (s.size() < 10 || !dates::valid_day(s.substr(0, 10)) || !digits(s, 0, 4, y) ||
-      !digits(s, 5, 2, mo) || !digits(s, 8, 2, d))
-    return std::nullopt;
-  using namespace std::chrono;
-  sys_seconds t =
-      sys_days{year{y} / month{static_cast<unsigned>(mo)} / day{static_cast<unsigned>(d)}};
-  if (s.size() == 10) return t;
-  int hh, mm, ss = 0;
-  if (!(s[10] == 'T' || s[10] == 't' || s[10] == ' ') || !digits(s, 11, 2, hh) || s.size() < 16 ||
-      s[13] != ':' || !digits(s, 14, 2, mm) || hh > 23 || mm > 59)
-    return std::nullopt;
-  size_t i = 16;
-  if (i < s.size() && s[i] == ':') {
-    if (!digits(s, i + 1, 2, ss) || ss > 60) return std::nullopt;
-    ss = std::min(ss, 59);  // a leap second is shown as :59
-    i += 3;
-    if (i < s.size() && (s[i] == '.' || s[i] == ',')) {
-      ++i;
-      size_t start = i;
-      while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
-      if (i == start) return std::nullopt;
-    }
-  }
-  t += hours{hh} + minutes{mm} + seconds{ss};
-  if (i == s.size() || ((s[i] == 'Z' || s[i] == 'z') && i + 1 == s.size())) return t;
-  if (s[i] != '+' && s[i] != '-') return std::nullopt;
-  int oh, om;
-  size_t rest = s.size() - i - 1;
-  bool colon = rest == 5 && s[i + 3] == ':';
-  if (!(rest == 4 || colon) || !digits(s, i + 1, 2, oh) || !digits(s, i + (colon ? 4 : 3), 2, om) ||
-      oh > 23 || om > 59)
-    return std::nullopt;
-  auto offset = hours{oh} + minutes{om};
-  // Local time = UTC + offset, so UTC = local - offset.
-  return s[i] == '+' ? t - offset : t + offset;
+  auto t = dates::iso_to_unix(s);
+  if (!t) return std::nullopt;
+  return sys_seconds{std::chrono::seconds{*t}};
 }
 
 // Appends `s` escaped for XML character data (attribute = false) or a quoted attribute

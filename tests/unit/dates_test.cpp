@@ -41,6 +41,22 @@ TEST(Dates, UnixSecondsRoundTrip) {
     EXPECT_EQ(dates::to_unix(dates::iso_from_unix(t)), t);
 }
 
+TEST(Dates, IsoTimesWithOffsets) {
+  const std::int64_t t = 1716572055;  // 2024-05-24T17:34:15Z
+  for (const char* text :
+       {"2024-05-24T17:34:15Z", "2024-05-24T19:34:15+02:00", "2024-05-24T19:34:15+0200",
+        "2024-05-24T19:34:15+02", "2024-05-24T16:04:15-01:30", "2024-05-24 17:34:15.123z",
+        " 2024-05-24T17:34:15,5 "})
+    EXPECT_EQ(dates::iso_to_unix(text), t) << text;
+  EXPECT_EQ(dates::iso_to_unix("2024-05-24T17:34Z"), t - 15);
+  for (const char* bad : {"2024-05-24T17:34:15+2", "2024-05-24T25:00Z", "2024-05-24T17:34:15 GMT",
+                          "2024-02-30", "2024-05-24T17:34:15.Z", "24-05-24"})
+    EXPECT_EQ(dates::iso_to_unix(bad), std::nullopt) << bad;
+  // to_unix also takes what normalise() reads (RFC 2822, YYYY-MM).
+  EXPECT_EQ(dates::to_unix("Mon, 2 Apr 2007 19:18:42 GMT"), dates::to_unix("2007-04-02T19:18:42Z"));
+  EXPECT_EQ(dates::to_unix("2025-06"), dates::to_unix("2025-06-01"));
+}
+
 TEST(Dates, DayArithmeticAndWeekdays) {
   EXPECT_EQ(dates::add_days("2024-02-28", 1), "2024-02-29");
   EXPECT_EQ(dates::add_days("2024-02-28", 2), "2024-03-01");

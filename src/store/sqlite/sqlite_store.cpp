@@ -148,84 +148,6 @@ std::vector<std::string> normalise_tags(std::span<const std::string> tags) {
   return out;
 }
 
-// Days since 1970-01-01 of a proleptic Gregorian date, and back (H. Hinnant, "chrono-Compatible
-// Low-Level Date Algorithms").
-std::int64_t days_from_civil(std::int64_t y, int m, int d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const std::int64_t yoe = y - era * 400;
-  const std::int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-std::string day_from_days(std::int64_t z) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const std::int64_t doe = z - era * 146097;
-  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const std::int64_t mp = (5 * doy + 2) / 153;
-  const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  return fmt::format("{:04}-{:02}-{:02}", yoe + era * 400 + (m <= 2), m, d);
-}
-
-bool two_digits(std::string_view s, size_t pos, int& out) {
-  if (pos + 2 > s.size() || !std::isdigit(static_cast<unsigned char>(s[pos])) ||
-      !std::isdigit(static_cast<unsigned char>(s[pos + 1])))
-    return false;
-  out = (s[pos] - '0') * 10 + (s[pos + 1] - '0');
-  return true;
-}
-
-// Unix seconds of an ISO 8601 date or time: "YYYY-MM-DD" (midnight UTC) or
-// "YYYY-MM-DDTHH:MM[:SS[.fff]]" followed by "Z", "+HH:MM", "+HHMM", "+HH" (or "-") or nothing
-// (UTC). nullopt for anything else.
-std::optional<std::int64_t> unix_seconds(std::string_view s) {
-  s = trim_ascii(s);
-  if (s.size() < 10 || !dates::valid_day(s.substr(0, 10))) return std::nullopt;
-  int yh = 0, yl = 0, mo = 0, d = 0;
-  two_digits(s, 0, yh);
-  two_digits(s, 2, yl);
-  two_digits(s, 5, mo);
-  two_digits(s, 8, d);
-  std::int64_t t = days_from_civil(yh * 100 + yl, mo, d) * 86400;
-  if (s.size() == 10) return t;
-  if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return std::nullopt;
-  int hh = 0, mm = 0, ss = 0;
-  if (!two_digits(s, 11, hh) || s.size() < 16 || s[13] != ':' || !two_digits(s, 14, mm) ||
-      hh > 23 || mm > 59)
-    return std::nullopt;
-  size_t i = 16;
-  if (i < s.size() && s[i] == ':') {
-    if (!two_digits(s, i + 1, ss) || ss > 60) return std::nullopt;
-    i += 3;
-    if (i < s.size() && (s[i] == '.' || s[i] == ',')) {
-      size_t j = i + 1;
-      while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
-      if (j == i + 1) return std::nullopt;
-      i = j;
-    }
-  }
-  t += hh * 3600 + mm * 60 + ss;
-  std::string_view zone = s.substr(i);
-  if (zone.empty() || zone == "Z" || zone == "z") return t;
-  if (zone[0] != '+' && zone[0] != '-') return std::nullopt;
-  int oh = 0, om = 0;
-  if (!two_digits(zone, 1, oh) || oh > 23) return std::nullopt;
-  if (zone.size() == 6 && zone[3] == ':') {
-    if (!two_digits(zone, 4, om)) return std::nullopt;
-  } else if (zone.size() == 5) {
-    if (!two_digits(zone, 3, om)) return std::nullopt;
-  } else if (zone.size() != 3) {
-    return std::nullopt;
-  }
-  if (om > 59) return std::nullopt;
-  const std::int64_t offset = oh * 3600 + om * 60;
-  return zone[0] == '+' ? t - offset : t + offset;
-}
-
 std::string_view state_name(SubscriptionState s) {
   switch (s) {
     case SubscriptionState::kPending:
@@ -648,7 +570,7 @@ class SqliteStore final : public Store {
         ")", keys, no_fixed, [&](const Stmt& s) {
           Latest& l = by_id[s.text(0)];
           std::string observed = s.text(1);
-          std::optional<std::int64_t> at = unix_seconds(observed);
+          std::optional<std::int64_t> at = dates::iso_to_unix(observed);
           std::int64_t value = s.integer(2);
           auto rank = [](const std::optional<std::int64_t>& t) {
             return std::make_pair(t.has_value(), t.value_or(0));
@@ -691,7 +613,8 @@ class SqliteStore final : public Store {
       // after parsing; the query only narrows them down through the (kind, observed_at)
       // index: a time at or after `since` starts with a day no earlier than the day before
       // since's UTC day (zone offsets are under a day).
-      std::string floor_day = since > 2 * 86400 ? day_from_days(since / 86400 - 1) : std::string();
+      std::string floor_day =
+          since > 2 * 86400 ? dates::day_from_unix(since - 86400) : std::string();
       PB_ASSIGN_OR_RETURN(Stmt * s, stmt("SELECT paper_id, source, value, observed_at FROM "
                                          "signals WHERE kind = 'upvotes' AND observed_at >= ? "
                                          "AND source <> 'paperboy'"));
@@ -699,7 +622,7 @@ class SqliteStore final : public Store {
       s->bind(1, floor_day);
       int rc;
       while ((rc = s->step()) == SQLITE_ROW) {
-        auto at = unix_seconds(s->text(3));
+        auto at = dates::iso_to_unix(s->text(3));
         if (at && *at >= since) out.push_back({s->text(0), s->text(1), s->integer(2), *at});
       }
       if (rc != SQLITE_DONE) return db_error("reading upvote signals");
