@@ -7,49 +7,13 @@
 #include <unordered_map>
 #include <utility>
 
+#include "core/html.hpp"
 #include "core/utf8.hpp"
 
 namespace pb::lexical {
 namespace {
 
-// Appends `s` HTML-escaped. Invalid UTF-8 becomes U+FFFD on the way, so a snippet cut from a
-// badly encoded abstract is still valid UTF-8 for the page and the JSON around it.
-void append_escaped(std::string& out, std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const char c = s[i];
-    if (static_cast<unsigned char>(c) < 0x80) {
-      switch (c) {
-        case '&':
-          out += "&amp;";
-          break;
-        case '<':
-          out += "&lt;";
-          break;
-        case '>':
-          out += "&gt;";
-          break;
-        case '"':
-          out += "&quot;";
-          break;
-        case '\'':
-          out += "&#39;";
-          break;
-        default:
-          out += c;
-      }
-      ++i;
-      continue;
-    }
-    const size_t start = i;
-    const char32_t cp = utf8::next(s, i);
-    if (cp == 0xFFFD) {
-      utf8::append(out, cp);  // the real U+FFFD or a replacement: same bytes either way
-    } else {
-      out.append(s.substr(start, i - start));
-    }
-  }
-}
+void append_escaped(std::string& out, std::string_view s) { append_html_escaped(out, s); }
 
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
