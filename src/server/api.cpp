@@ -286,32 +286,25 @@ void add_api_routes(App& app, httplib::Server& http) {
            }));
 
   http.Get("/metrics", with_worker(app, [&app](Worker& w, const Req&, Res& res) -> Status {
-             std::string out = app.metrics.render();
+             // Gauges of what is served, set at scrape time.
              auto papers = w.store->count();
-             auto index = app.current_index();
-             auto st = index->stats();
+             auto st = app.current_index()->stats();
              auto semantic = app.current_semantic();
              size_t vectors = 0;
              if (semantic && semantic->loaded.vectors)
                vectors = semantic->loaded.vectors->store().live_rows();
-             out += "# HELP paperboy_papers Papers in the store.\n# TYPE paperboy_papers gauge\n";
-             out += fmt::format("paperboy_papers {}\n", papers.ok() ? *papers : -1);
-             out +=
-                 "# HELP paperboy_index_documents Live documents in the lexical index.\n"
-                 "# TYPE paperboy_index_documents gauge\n";
-             out += fmt::format("paperboy_index_documents {}\n", st.docs);
-             out +=
-                 "# HELP paperboy_index_bytes Bytes of the lexical index on disk.\n"
-                 "# TYPE paperboy_index_bytes gauge\n";
-             out += fmt::format("paperboy_index_bytes {}\n", st.bytes);
-             out +=
-                 "# HELP paperboy_index_segments Segments of the lexical index.\n"
-                 "# TYPE paperboy_index_segments gauge\n";
-             out += fmt::format("paperboy_index_segments {}\n", st.segments);
-             out +=
-                 "# HELP paperboy_vectors Live vectors in the active vector set.\n"
-                 "# TYPE paperboy_vectors gauge\n";
-             out += fmt::format("paperboy_vectors {}\n", vectors);
+             auto& m = app.metrics;
+             m.gauge("paperboy_papers", "Papers in the store.")
+                 .set(papers.ok() ? static_cast<double>(*papers) : -1);
+             m.gauge("paperboy_index_documents", "Live documents in the lexical index.")
+                 .set(static_cast<double>(st.docs));
+             m.gauge("paperboy_index_bytes", "Bytes of the lexical index on disk.")
+                 .set(static_cast<double>(st.bytes));
+             m.gauge("paperboy_index_segments", "Segments of the lexical index.")
+                 .set(static_cast<double>(st.segments));
+             m.gauge("paperboy_vectors", "Live vectors in the active vector set.")
+                 .set(static_cast<double>(vectors));
+             std::string out = m.render();
              res.set_content(out, "text/plain; version=0.0.4; charset=utf-8");
              return Status();
            }));
