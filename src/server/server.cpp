@@ -201,9 +201,20 @@ Result<std::unique_ptr<Server>> Server::open(ServeOptions options) {
     // keep it current afterwards; the reload thread picks up what they publish).
     PB_ASSIGN_OR_RETURN(auto w, app.workers.acquire());
     auto index = lexical::LexicalIndex::open(app.index_dir);
+    bool rebuild = false;
+    if (!index.ok() && (index.error().code() == ErrorCode::kCorrupt ||
+                        index.error().code() == ErrorCode::kUnsupported)) {
+      // The index is derived from the store: an unreadable or older-format one is rebuilt.
+      app.log(
+          fmt::format("serve: {}; rebuilding the index from the store", index.error().message()));
+      std::error_code ec;
+      fs::remove_all(app.index_dir, ec);
+      index = lexical::LexicalIndex::open(app.index_dir);
+      rebuild = true;
+    }
     if (!index.ok()) return index.error();
     PB_ASSIGN_OR_RETURN(auto seq, w->store->max_seq());
-    if (seq > (*index)->snapshot()->store_seq) {
+    if (rebuild || seq > (*index)->snapshot()->store_seq) {
       app.log("serve: indexing papers added since the last index update");
       PB_RETURN_IF_ERROR(engine::refresh_index(*w->store, **index, {}));
     }

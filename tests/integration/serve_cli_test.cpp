@@ -183,5 +183,25 @@ TEST_F(ServeCliTest, SigtermLetsTheRequestInFlightFinish) {
   EXPECT_LT(connect_to(s.port), 0);
 }
 
+TEST_F(ServeCliTest, ADamagedIndexIsRebuiltFromTheStore) {
+  for (const char* damage : {"garbage\n", ""}) {
+    pb::testing::write_file(dir_ / "data" / "index" / "lexical" / "MANIFEST", damage);
+    ServeProcess s({"--data", data_, "serve", "--port", "0", "--access-log", ""});
+    ASSERT_GT(s.port, 0) << s.output;
+    int fd = connect_to(s.port);
+    ASSERT_GE(fd, 0);
+    const std::string req =
+        "GET /api/papers/search?q=attention HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    ASSERT_EQ(write(fd, req.data(), req.size()), static_cast<ssize_t>(req.size()));
+    std::string response;
+    char buf[4096];
+    for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;)
+      response.append(buf, static_cast<size_t>(n));
+    close(fd);
+    EXPECT_NE(response.find("Attention Is All You Need"), std::string::npos) << damage;
+    EXPECT_EQ(s.stop(), 0);
+  }
+}
+
 }  // namespace
 }  // namespace pb
