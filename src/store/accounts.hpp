@@ -115,6 +115,8 @@ class AccountStore {
   // Which of `paper_ids` the user has upvoted (a subset, in input order).
   virtual Result<std::vector<std::string>> voted(UserId user,
                                                  std::span<const std::string> paper_ids) = 0;
+  // Every paper the user has upvoted, newest vote first (the recommender's positives).
+  virtual Result<std::vector<std::string>> votes_of(UserId user) = 0;
   // Upvote counts of `paper_ids`, in input order (zeros for papers without votes).
   virtual Result<std::vector<UpvoteCount>> upvote_counts(
       std::span<const std::string> paper_ids) = 0;

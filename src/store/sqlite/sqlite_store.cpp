@@ -627,6 +627,18 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  Result<std::vector<std::string>> votes_of(UserId user) override {
+    PB_ASSIGN_OR_RETURN(Stmt * s, stmt("SELECT paper_id FROM votes WHERE user_id = ? "
+                                       "ORDER BY created_at DESC, paper_id"));
+    ResetGuard g{*s};
+    s->bind(1, user);
+    std::vector<std::string> out;
+    int rc;
+    while ((rc = s->step()) == SQLITE_ROW) out.push_back(s->text(0));
+    if (rc != SQLITE_DONE) return db_error("reading votes");
+    return out;
+  }
+
   Result<std::vector<UpvoteCount>> upvote_counts(std::span<const std::string> paper_ids) override {
     std::vector<std::string> keys = unique_sorted(paper_ids);
     struct Latest {
