@@ -191,9 +191,14 @@ Result<Recommendations> recommend(Store& store, const lexical::IndexSnapshot& sn
     out.notes.push_back("no recent papers to contrast with: ranked by similarity");
   }
 
+  std::vector<rank::SparseVector> cand_vecs;
+  cand_vecs.reserve(candidates.size());
+  for (size_t i : candidates) cand_vecs.push_back(std::move(pool_vecs[i]));
+  const std::vector<double> scores = rank::score_all(model, cand_vecs);
+  for (size_t c = 0; c < candidates.size(); ++c) pool_vecs[candidates[c]] = std::move(cand_vecs[c]);
   std::vector<std::pair<double, size_t>> scored;
   scored.reserve(candidates.size());
-  for (size_t i : candidates) scored.push_back({model.score(pool_vecs[i]), i});
+  for (size_t c = 0; c < candidates.size(); ++c) scored.push_back({scores[c], candidates[c]});
   const size_t k = std::min(options.k, scored.size());
   std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(k), scored.end(),
                     [&](const auto& a, const auto& b) {

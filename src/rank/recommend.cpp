@@ -119,6 +119,21 @@ LinearModel train_linear_svm(std::span<const SparseVector> positives,
   return model;
 }
 
+std::vector<double> score_all(const LinearModel& model, std::span<const SparseVector> xs) {
+  std::vector<double> out;
+  out.reserve(xs.size());
+  const std::uint32_t dims = model.weights.empty() ? 0 : model.weights.back().id + 1;
+  std::vector<float> w(dims, 0.0f);
+  for (const auto& f : model.weights) w[f.id] = f.value;
+  for (const auto& x : xs) {
+    double s = model.bias;
+    for (const auto& f : x)
+      if (f.id < dims) s += static_cast<double>(w[f.id]) * f.value;
+    out.push_back(s);
+  }
+  return out;
+}
+
 std::vector<Feature> explain(const LinearModel& model, const SparseVector& x, size_t top) {
   std::vector<Feature> out;
   size_t i = 0, j = 0;

@@ -169,6 +169,11 @@ TEST_F(AccountStoreTest, VotesAreIdempotentAndUndoable) {
   EXPECT_EQ(*store_->voted(u, Ids{"2401.00001", "2401.00003"}), Ids{"2401.00003"});
   EXPECT_TRUE(store_->voted(u, Ids{})->empty());
   EXPECT_TRUE(store_->voted(u + 1, Ids{"2401.00003"})->empty());  // per user
+  EXPECT_EQ(*store_->votes_of(u), Ids{"2401.00003"});
+  EXPECT_TRUE(*store_->set_vote(u, "2401.00002", true, 60));
+  EXPECT_EQ(*store_->votes_of(u), (Ids{"2401.00002", "2401.00003"}));  // newest first
+  EXPECT_TRUE(store_->votes_of(u + 1)->empty());
+  EXPECT_TRUE(*store_->set_vote(u, "2401.00002", false, 70));
   // Standing votes are events, at the time they were first cast.
   auto events = store_->vote_events(0);
   ASSERT_TRUE(events.ok());

@@ -61,6 +61,17 @@ TEST(Recommend, LearnsSeparableTopicsAndExplainsWithTheirTerms) {
   for (size_t i = 1; i < why.size(); ++i) EXPECT_GE(why[i - 1].value, why[i].value);
 }
 
+TEST(Recommend, ScoreAllEqualsScore) {
+  auto pos = topic_docs(0, 10, 9);
+  auto neg = topic_docs(10, 50, 10);
+  auto model = train_linear_svm(pos, neg);
+  auto xs = topic_docs(0, 20, 11);
+  xs.push_back(vec({{1000, 1}}));  // a feature the model never saw
+  auto all = score_all(model, xs);
+  ASSERT_EQ(all.size(), xs.size());
+  for (size_t i = 0; i < xs.size(); ++i) EXPECT_NEAR(all[i], model.score(xs[i]), 1e-5);
+}
+
 TEST(Recommend, WorksFromASinglePositive) {
   std::vector<SparseVector> pos = {vec({{1, 1}, {2, 1}, {3, 1}})};
   auto neg = topic_docs(10, 300, 5);
