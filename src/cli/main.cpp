@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -620,6 +621,7 @@ struct RecommendArgs {
   bool json = false;
   std::string query;
   size_t days = 7;
+  std::vector<std::string> dismiss;
 };
 
 int cmd_recommend(const Globals& g, const RecommendArgs& a) {
@@ -630,6 +632,15 @@ int cmd_recommend(const Globals& g, const RecommendArgs& a) {
   if (!*user) {
     fmt::print(stderr, "paperboy: no user {}\n", a.user);
     return kNotFound;
+  }
+  for (const auto& raw : a.dismiss) {
+    auto id = ArxivId::parse(raw);
+    if (!id) {
+      fmt::print(stderr, "paperboy: not an arXiv id: {}\n", raw);
+      return kUsage;
+    }
+    auto st = (*store)->set_not_interested((*user)->id, id->id, true, std::time(nullptr));
+    if (!st.ok()) return fail(st.error());
   }
   auto index = lexical::LexicalIndex::open(lexical_dir(g));
   if (!index.ok()) {
@@ -1040,13 +1051,17 @@ int run(int argc, char** argv) {
   auto* recommendc = app.add_subcommand(
       "recommend",
       "Recommended recent papers for a user: a linear model trained on the papers they saved or "
-      "upvoted (cold start: followed authors and categories, or --query), each explained");
+      "upvoted, against the ones marked not interested (cold start: followed authors and "
+      "categories, or --query), each explained");
   recommendc->add_option("--user", rec.user, "User name or e-mail")->required();
   add_listing(recommendc, rec.k, rec.json);
   recommendc->add_option("--query", rec.query, "Cold start: also learn from this search");
   recommendc->add_option("--days", rec.days, "Latest announcement days to recommend from")
       ->capture_default_str()
       ->check(CLI::Range(1, 3650));
+  recommendc->add_option("--not-interested", rec.dismiss,
+                         "Mark these papers not interested for the user first (they become "
+                         "negatives and are never recommended)");
 
   server::ServeOptions serve_opts;
   SemanticArgs serve_sem;

@@ -97,6 +97,11 @@ Result<Recommendations> recommend(Store& store, const lexical::IndexSnapshot& sn
   for (const auto& id : votes)
     if (liked_set.insert(id).second) liked.push_back(id);
   PB_ASSIGN_OR_RETURN(std::vector<Paper> positives, store.get_many(liked));
+  // What the user dismissed: explicit negatives, never recommended (a later save wins).
+  PB_ASSIGN_OR_RETURN(auto dismissed_ids, store.not_interested(user));
+  std::erase_if(dismissed_ids, [&](const std::string& id) { return liked_set.count(id) > 0; });
+  const std::unordered_set<std::string> dismissed_set(dismissed_ids.begin(), dismissed_ids.end());
+  PB_ASSIGN_OR_RETURN(std::vector<Paper> dismissed, store.get_many(dismissed_ids));
 
   // The candidate pool: the latest announcement days.
   std::vector<std::string> pool_ids;
@@ -162,7 +167,7 @@ Result<Recommendations> recommend(Store& store, const lexical::IndexSnapshot& sn
   std::vector<size_t> candidates;
   std::vector<rank::SparseVector> pool_vecs(pool.size());
   for (size_t i = 0; i < pool.size(); ++i) {
-    if (liked_set.count(pool[i].id)) continue;
+    if (liked_set.count(pool[i].id) || dismissed_set.count(pool[i].id)) continue;
     pool_vecs[i] = features.vectorize(pool[i]);
     candidates.push_back(i);
   }
@@ -174,7 +179,8 @@ Result<Recommendations> recommend(Store& store, const lexical::IndexSnapshot& sn
   for (size_t i = neg_idx.size(); i > 1; --i) std::swap(neg_idx[i - 1], neg_idx[rng() % i]);
   if (neg_idx.size() > options.negatives) neg_idx.resize(options.negatives);
   std::vector<rank::SparseVector> neg_vecs;
-  neg_vecs.reserve(neg_idx.size());
+  neg_vecs.reserve(dismissed.size() + neg_idx.size());
+  for (const auto& p : dismissed) neg_vecs.push_back(features.vectorize(p));
   for (size_t i : neg_idx) neg_vecs.push_back(pool_vecs[i]);
 
   const auto t0 = std::chrono::steady_clock::now();

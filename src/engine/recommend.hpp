@@ -2,12 +2,13 @@
 // Personal recommendations: a per-user linear model (rank/recommend.hpp) over TF-IDF vectors
 // of titles and abstracts, retrained on each request (a few milliseconds).
 //
-// Positives are the papers the user saved (the library) or upvoted. Negatives are sampled
-// (seeded) from the candidate pool, as arxiv-sanity does with every other paper: most of them
-// are not interesting to the user, and the model's regularisation tolerates the few that are.
-// Candidates are the papers of the latest `candidate_days` announcement days, positives
-// excluded. Each recommendation says why: the terms that contributed most to its score and
-// the saved paper nearest to it (cosine of the TF-IDF vectors).
+// Positives are the papers the user saved (the library) or upvoted. Negatives are the papers
+// they marked "not interested" and a seeded sample of the candidate pool, as arxiv-sanity
+// uses every other paper: most of them are not interesting to the user, and the model's
+// regularisation tolerates the few that are. Candidates are the papers of the latest
+// `candidate_days` announcement days, positives and dismissed papers excluded. Each
+// recommendation says why: the terms that contributed most to its score and the saved paper
+// nearest to it (cosine of the TF-IDF vectors).
 //
 // Cold start (no positives): the papers of followed authors (an `au:"name"` search, newest
 // first), of followed categories (their recent announcement days) and of `query` (a search)

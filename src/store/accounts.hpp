@@ -133,6 +133,13 @@ class AccountStore {
   virtual Result<std::vector<SavedPaper>> library(UserId user, std::string_view tag) = 0;
   virtual Result<std::optional<SavedPaper>> saved(UserId user, std::string_view paper_id) = 0;
 
+  // --- "not interested": papers the user dismissed (the recommender's explicit negatives).
+  // Returns whether anything changed.
+  virtual Result<bool> set_not_interested(UserId user, std::string_view paper_id, bool on,
+                                          std::int64_t now) = 0;
+  // The dismissed papers, newest first.
+  virtual Result<std::vector<std::string>> not_interested(UserId user) = 0;
+
   // --- follows
   virtual Status follow(UserId user, const Follow& f, std::int64_t now) = 0;
   virtual Status unfollow(UserId user, const Follow& f) = 0;

@@ -53,6 +53,16 @@ TEST(RecommendCli, ExplainedRecommendationsFromALibrary) {
     ASSERT_TRUE(it.contains("nearest"));
     EXPECT_TRUE(it["nearest"]["id"] == "2006.11239" || it["nearest"]["id"] == "2011.13456");
   }
+  // Not interested: recorded, then never recommended.
+  const std::string top = items[0]["id"];
+  r = run({"--data", data, "recommend", "--user", "ada", "--days", "3650", "-k", "5", "--json",
+           "--not-interested", top});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << r.out;
+  for (const auto& it : j["items"]) EXPECT_NE(it["id"], top);
+  EXPECT_EQ(
+      run({"--data", data, "recommend", "--user", "ada", "--not-interested", "nope"}).exit_code, 2);
   // Text output, by e-mail address.
   r = run({"--data", data, "recommend", "--user", "ADA@example.org", "--days", "3650"});
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <set>
@@ -144,6 +145,42 @@ TEST_F(RecommendTest, ASingleSavedPaperOrUpvoteIsEnough) {
   EXPECT_EQ(r.positives, 1u);
   expect_topic(r, "galaxy", 5);
   EXPECT_EQ(r.items[0].nearest_id, "2501.00207");
+}
+
+TEST_F(RecommendTest, NotInterestedPapersAreNegativesAndNeverRecommended) {
+  for (const char* id : {"2501.00001", "2501.00002", "2501.00101", "2501.00102"})
+    ASSERT_TRUE(store_->save_paper(user_, id, {}, 10).ok());
+  std::vector<std::string> dismissed;
+  for (int i = 103; i < 113; ++i) dismissed.push_back(fmt::format("2501.{:05d}", i));
+  auto is_dismissed = [&](const std::string& id) {
+    return std::find(dismissed.begin(), dismissed.end(), id) != dismissed.end();
+  };
+  RecommendOptions o;
+  o.k = 1000;        // every candidate
+  o.negatives = 20;  // few sampled negatives: the explicit ones are added to them
+  // How far the protein papers that stay candidates score above the diffusion papers.
+  auto protein_lead = [&](const Recommendations& r) {
+    double protein = 0, diffusion = 0;
+    int np = 0, nd = 0;
+    for (const auto& it : r.items) {
+      const auto& topic = topic_of_[it.paper.id];
+      if (topic == "protein" && !is_dismissed(it.paper.id)) protein += it.score, ++np;
+      if (topic == "diffusion") diffusion += it.score, ++nd;
+    }
+    return protein / np - diffusion / nd;
+  };
+  auto before = run(o);
+  for (const auto& id : dismissed)
+    ASSERT_TRUE(store_->set_not_interested(user_, id, true, 11).ok());
+  auto after = run(o);
+  EXPECT_EQ(before.negatives, 20u);
+  EXPECT_EQ(after.negatives, 20u + dismissed.size());
+  for (const auto& it : after.items) EXPECT_FALSE(is_dismissed(it.paper.id)) << it.paper.id;
+  EXPECT_EQ(after.items.size() + dismissed.size(), before.items.size());
+  EXPECT_LT(protein_lead(after), protein_lead(before) - 0.05);
+  // Saving a dismissed paper makes it a positive again.
+  ASSERT_TRUE(store_->save_paper(user_, dismissed[0], {}, 12).ok());
+  EXPECT_EQ(run(o).positives, 5u);
 }
 
 TEST_F(RecommendTest, ColdStartFromAFollowedCategory) {
