@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -27,6 +28,7 @@
 #include "core/dates.hpp"
 #include "engine/beir_eval.hpp"
 #include "engine/lexical_search.hpp"
+#include "engine/recommend.hpp"
 #include "engine/vectors.hpp"
 #include "eval/beir.hpp"
 #include "eval/metrics.hpp"
@@ -613,6 +615,103 @@ int cmd_similar(const Globals& g, const std::string& id, size_t k, bool json,
   return print_results(*res, 0, json);
 }
 
+struct RecommendArgs {
+  std::string user;
+  size_t k = 10;
+  bool json = false;
+  std::string query;
+  size_t days = 7;
+  std::vector<std::string> dismiss;
+};
+
+int cmd_recommend(const Globals& g, const RecommendArgs& a) {
+  auto store = open_store(g);
+  if (!store.ok()) return fail(store.error());
+  auto user = (*store)->find_user(a.user);
+  if (!user.ok()) return fail(user.error());
+  if (!*user) {
+    fmt::print(stderr, "paperboy: no user {}\n", a.user);
+    return kNotFound;
+  }
+  for (const auto& raw : a.dismiss) {
+    auto id = ArxivId::parse(raw);
+    if (!id) {
+      fmt::print(stderr, "paperboy: not an arXiv id: {}\n", raw);
+      return kUsage;
+    }
+    auto st = (*store)->set_not_interested((*user)->id, id->id, true, std::time(nullptr));
+    if (!st.ok()) return fail(st.error());
+  }
+  auto index = lexical::LexicalIndex::open(lexical_dir(g));
+  if (!index.ok()) {
+    fmt::print(stderr, "paperboy: {} (run `paperboy index --rebuild`)\n", index.error().message());
+    return exit_for(index.error());
+  }
+  engine::RecommendOptions o;
+  o.k = a.k;
+  o.query = a.query;
+  o.candidate_days = a.days;
+  text::Analyzer analyzer;
+  auto snap = (*index)->snapshot();
+  auto res = engine::recommend(**store, *snap, (*user)->id, o, analyzer);
+  if (!res.ok()) return fail(res.error());
+  for (const auto& n : res->notes) fmt::print(stderr, "note: {}\n", n);
+  auto date_of = [](const Paper& p) {
+    return !p.announced.empty() ? p.announced : dates::day_of(p.submitted);
+  };
+  if (a.json) {
+    nlohmann::ordered_json out;
+    out["user"] = (*user)->name;
+    out["basis"] = res->basis;
+    out["positives"] = res->positives;
+    out["negatives"] = res->negatives;
+    out["candidates"] = res->candidates;
+    out["train_ms"] = res->train_ms;
+    out["items"] = nlohmann::ordered_json::array();
+    for (const auto& it : res->items) {
+      nlohmann::ordered_json j;
+      j["id"] = it.paper.id;
+      j["score"] = it.score;
+      j["title"] = it.title_text;
+      j["authors"] = it.paper.authors;
+      j["categories"] = it.paper.categories;
+      j["date"] = date_of(it.paper);
+      j["terms"] = it.terms;
+      if (!it.nearest_id.empty())
+        j["nearest"] = {{"id", it.nearest_id},
+                        {"title", it.nearest_title},
+                        {"similarity", it.nearest_similarity}};
+      out["items"].push_back(j);
+    }
+    fmt::print("{}\n", out.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+    return kOk;
+  }
+  if (res->items.empty()) {
+    fmt::print("no recommendations\n");
+    return kOk;
+  }
+  if (!g.quiet)
+    fmt::print(stderr,
+               "{} from {} papers ({}), {} negatives, {} candidates, trained in {:.1f} ms\n",
+               res->items.size(), res->positives, res->basis, res->negatives, res->candidates,
+               res->train_ms);
+  size_t rank = 0;
+  for (const auto& it : res->items) {
+    fmt::print("{:>3}. {:<12} {:7.3f}  {}\n", ++rank, it.paper.id, it.score, it.title_text);
+    std::string first = it.paper.authors.empty() ? "" : it.paper.authors[0];
+    if (it.paper.authors.size() > 1) first += " et al.";
+    std::string date = date_of(it.paper);
+    fmt::print("     {}{}{}\n", first, first.empty() || date.empty() ? "" : " · ", date);
+    std::string why;
+    for (const auto& t : it.terms) why += (why.empty() ? "" : ", ") + t;
+    if (!why.empty()) fmt::print("     terms: {}\n", why);
+    if (!it.nearest_id.empty())
+      fmt::print("     like {} ({:.2f}): {}\n", it.nearest_id, it.nearest_similarity,
+                 it.nearest_title);
+  }
+  return kOk;
+}
+
 // Prints results as a ranked list (or a JSON array), numbering from offset + 1.
 int print_results(const engine::SearchResults& res, size_t offset, bool json) {
   for (const auto& n : res.notes) fmt::print(stderr, "note: {}\n", n);
@@ -948,6 +1047,22 @@ int run(int argc, char** argv) {
   SemanticArgs similar_sem;
   add_fusion(similar, similar_sem);
 
+  RecommendArgs rec;
+  auto* recommendc = app.add_subcommand(
+      "recommend",
+      "Recommended recent papers for a user: a linear model trained on the papers they saved or "
+      "upvoted, against the ones marked not interested (cold start: followed authors and "
+      "categories, or --query), each explained");
+  recommendc->add_option("--user", rec.user, "User name or e-mail")->required();
+  add_listing(recommendc, rec.k, rec.json);
+  recommendc->add_option("--query", rec.query, "Cold start: also learn from this search");
+  recommendc->add_option("--days", rec.days, "Latest announcement days to recommend from")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3650));
+  recommendc->add_option("--not-interested", rec.dismiss,
+                         "Mark these papers not interested for the user first (they become "
+                         "negatives and are never recommended)");
+
   server::ServeOptions serve_opts;
   SemanticArgs serve_sem;
   auto* serve = app.add_subcommand(
@@ -1075,6 +1190,7 @@ int run(int argc, char** argv) {
   if (*embedc) return cmd_embed(g, embed_sem, embed_batch);
   if (*similar) return cmd_similar(g, similar_id, similar_k, similar_json, similar_sem);
   if (*beir) return cmd_eval_beir(g, ea);
+  if (*recommendc) return cmd_recommend(g, rec);
   if (*serve) {
     serve_opts.signup = !no_signup;
     serve_opts.write_timeout_seconds = serve_opts.read_timeout_seconds;

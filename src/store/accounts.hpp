@@ -115,6 +115,8 @@ class AccountStore {
   // Which of `paper_ids` the user has upvoted (a subset, in input order).
   virtual Result<std::vector<std::string>> voted(UserId user,
                                                  std::span<const std::string> paper_ids) = 0;
+  // Every paper the user has upvoted, newest vote first (the recommender's positives).
+  virtual Result<std::vector<std::string>> votes_of(UserId user) = 0;
   // Upvote counts of `paper_ids`, in input order (zeros for papers without votes).
   virtual Result<std::vector<UpvoteCount>> upvote_counts(
       std::span<const std::string> paper_ids) = 0;
@@ -130,6 +132,13 @@ class AccountStore {
   // Saved papers, newest first; only those carrying `tag` when it is not empty.
   virtual Result<std::vector<SavedPaper>> library(UserId user, std::string_view tag) = 0;
   virtual Result<std::optional<SavedPaper>> saved(UserId user, std::string_view paper_id) = 0;
+
+  // --- "not interested": papers the user dismissed (the recommender's explicit negatives).
+  // Returns whether anything changed.
+  virtual Result<bool> set_not_interested(UserId user, std::string_view paper_id, bool on,
+                                          std::int64_t now) = 0;
+  // The dismissed papers, newest first.
+  virtual Result<std::vector<std::string>> not_interested(UserId user) = 0;
 
   // --- follows
   virtual Status follow(UserId user, const Follow& f, std::int64_t now) = 0;

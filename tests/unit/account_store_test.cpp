@@ -154,6 +154,20 @@ TEST_F(AccountStoreTest, TwoStoreObjectsShareTheDatabase) {
             ErrorCode::kConflict);
 }
 
+// --- not interested
+
+TEST_F(AccountStoreTest, NotInterestedIsPerUserNewestFirstAndUndoable) {
+  UserId u = user("ada");
+  EXPECT_TRUE(*store_->set_not_interested(u, "2401.00001", true, 10));
+  EXPECT_FALSE(*store_->set_not_interested(u, "2401.00001", true, 20));  // already
+  EXPECT_TRUE(*store_->set_not_interested(u, "2401.00002", true, 30));
+  EXPECT_EQ(*store_->not_interested(u), (Ids{"2401.00002", "2401.00001"}));
+  EXPECT_TRUE(store_->not_interested(u + 1)->empty());
+  EXPECT_TRUE(*store_->set_not_interested(u, "2401.00002", false, 40));
+  EXPECT_FALSE(*store_->set_not_interested(u, "2401.00002", false, 50));
+  EXPECT_EQ(*store_->not_interested(u), Ids{"2401.00001"});
+}
+
 // --- upvotes
 
 TEST_F(AccountStoreTest, VotesAreIdempotentAndUndoable) {
@@ -169,6 +183,11 @@ TEST_F(AccountStoreTest, VotesAreIdempotentAndUndoable) {
   EXPECT_EQ(*store_->voted(u, Ids{"2401.00001", "2401.00003"}), Ids{"2401.00003"});
   EXPECT_TRUE(store_->voted(u, Ids{})->empty());
   EXPECT_TRUE(store_->voted(u + 1, Ids{"2401.00003"})->empty());  // per user
+  EXPECT_EQ(*store_->votes_of(u), Ids{"2401.00003"});
+  EXPECT_TRUE(*store_->set_vote(u, "2401.00002", true, 60));
+  EXPECT_EQ(*store_->votes_of(u), (Ids{"2401.00002", "2401.00003"}));  // newest first
+  EXPECT_TRUE(store_->votes_of(u + 1)->empty());
+  EXPECT_TRUE(*store_->set_vote(u, "2401.00002", false, 70));
   // Standing votes are events, at the time they were first cast.
   auto events = store_->vote_events(0);
   ASSERT_TRUE(events.ok());
@@ -681,7 +700,7 @@ TEST(AccountStoreMigration, UpgradesAVersion1Store) {
     auto s = open_sqlite_store({.data_dir = dir.path()});
     ASSERT_TRUE(s.ok()) << s.error().message();
     Store& store = **s;
-    EXPECT_EQ(store.schema_version(), 2);
+    EXPECT_EQ(store.schema_version(), 3);
     EXPECT_EQ(*store.count(), 2);
     EXPECT_EQ(*store.max_seq(), 2);
     auto p = store.get("2305.00001");
@@ -701,7 +720,7 @@ TEST(AccountStoreMigration, UpgradesAVersion1Store) {
   }
   auto ro = open_sqlite_store({.data_dir = dir.path(), .read_only = true});
   ASSERT_TRUE(ro.ok()) << ro.error().message();
-  EXPECT_EQ((*ro)->schema_version(), 2);
+  EXPECT_EQ((*ro)->schema_version(), 3);
 }
 
 }  // namespace

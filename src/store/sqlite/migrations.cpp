@@ -151,9 +151,20 @@ UPDATE papers
 CREATE INDEX papers_announcement_day ON papers (announcement_day, id);
 )sql";
 
-constexpr std::array<Migration, 2> kMigrations = {{
+// Papers a user marked "not interested": the recommender's explicit negatives.
+constexpr const char* kV3 = R"sql(
+CREATE TABLE dismissed_papers (
+  user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  paper_id   TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (user_id, paper_id)
+);
+)sql";
+
+constexpr std::array<Migration, 3> kMigrations = {{
     {1, "papers, versions, signals, daily listings, harvest state", kV1},
     {2, "users, sessions, votes, library, follows, subscriptions; announcement day", kV2},
+    {3, "papers marked not interested", kV3},
 }};
 
 }  // namespace

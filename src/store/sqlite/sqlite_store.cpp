@@ -549,6 +549,18 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  Result<std::vector<std::string>> votes_of(UserId user) override {
+    PB_ASSIGN_OR_RETURN(Stmt * s, stmt("SELECT paper_id FROM votes WHERE user_id = ? "
+                                       "ORDER BY created_at DESC, paper_id"));
+    ResetGuard g{*s};
+    s->bind(1, user);
+    std::vector<std::string> out;
+    int rc;
+    while ((rc = s->step()) == SQLITE_ROW) out.push_back(s->text(0));
+    if (rc != SQLITE_DONE) return db_error("reading votes");
+    return out;
+  }
+
   Result<std::vector<UpvoteCount>> upvote_counts(std::span<const std::string> paper_ids) override {
     std::vector<std::string> keys = unique_sorted(paper_ids);
     struct Latest {
@@ -654,6 +666,32 @@ class SqliteStore final : public Store {
     ResetGuard g{*s};
     s->bind(1, user).bind(2, paper_id);
     return done(*s, "removing saved paper");
+  }
+
+  Result<bool> set_not_interested(UserId user, std::string_view paper_id, bool on,
+                                  std::int64_t now) override {
+    PB_ASSIGN_OR_RETURN(
+        Stmt * s,
+        on ? stmt("INSERT INTO dismissed_papers (user_id, paper_id, created_at) VALUES (?, ?, ?) "
+                  "ON CONFLICT (user_id, paper_id) DO NOTHING")
+           : stmt("DELETE FROM dismissed_papers WHERE user_id = ? AND paper_id = ?"));
+    ResetGuard g{*s};
+    s->bind(1, user).bind(2, paper_id);
+    if (on) s->bind(3, now);
+    PB_RETURN_IF_ERROR(done(*s, "recording not interested"));
+    return sqlite3_changes(db_) > 0;
+  }
+
+  Result<std::vector<std::string>> not_interested(UserId user) override {
+    PB_ASSIGN_OR_RETURN(Stmt * s, stmt("SELECT paper_id FROM dismissed_papers WHERE user_id = ? "
+                                       "ORDER BY created_at DESC, paper_id"));
+    ResetGuard g{*s};
+    s->bind(1, user);
+    std::vector<std::string> out;
+    int rc;
+    while ((rc = s->step()) == SQLITE_ROW) out.push_back(s->text(0));
+    if (rc != SQLITE_DONE) return db_error("reading dismissed papers");
+    return out;
   }
 
   Result<std::vector<SavedPaper>> library(UserId user, std::string_view tag) override {
