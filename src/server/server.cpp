@@ -103,17 +103,17 @@ std::string route_label(const httplib::Request& req) {
     return "/api/papers/{id}/similar";
   if (starts("/api/papers/")) return "/api/papers/{id}";
   if (starts("/api/")) return p.size() < 40 ? p : "/api/other";
-  if (starts("/papers/") &&
-      (p.ends_with("/upvote") || p.ends_with("/save") || p.ends_with("/unsave")))
+  if (starts("/papers/") && (p.ends_with("/upvote") || p.ends_with("/save") ||
+                             p.ends_with("/unsave") || p.ends_with("/not-interested")))
     return "/papers/{id}/action";
   if (starts("/papers/")) return "/papers/{id}";
   if (starts("/authors/")) return "/authors/{name}";
   if (starts("/static/") || starts("/katex/")) return "/static";
   if (starts("/feeds/")) return "/feeds";
-  static const char* const kKnown[] = {"/",          "/papers",  "/trending", "/search",
-                                       "/about",     "/login",   "/signup",   "/logout",
-                                       "/library",   "/account", "/follow",   "/unfollow",
-                                       "/subscribe", "/submit",  "/healthz",  "/metrics"};
+  static const char* const kKnown[] = {
+      "/",        "/papers",    "/trending", "/search",  "/about",  "/login",
+      "/signup",  "/logout",    "/library",  "/account", "/follow", "/unfollow",
+      "/for-you", "/subscribe", "/submit",   "/healthz", "/metrics"};
   for (const char* k : kKnown)
     if (p == k) return p;
   return "other";

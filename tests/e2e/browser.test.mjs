@@ -155,6 +155,13 @@ test("sign up, upvote, save, subscribe, log out and in again", async () => {
   assert.match(await page.locator(".tags").first().innerText(), /to-read/);
   await shot(page, "library");
 
+  // Papers like the saved one, each with its reasons.
+  await page.getByRole("link", { name: "For you" }).click();
+  await page.waitForURL(base + "/for-you");
+  assert.ok((await page.locator("article.card").count()) > 0, "recommendations");
+  assert.match(await page.locator(".why").first().innerText(), /^Why: .+ · like Attention Is All You Need/);
+  await shot(page, "for-you");
+
   await page.goto(base + "/about");
   await page.locator("#sub-email").fill("digest@example.org");
   await page.getByLabel("How often").selectOption("weekly");

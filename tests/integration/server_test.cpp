@@ -542,6 +542,33 @@ TEST_F(ServerTest, LibraryWithTagsAndFollows) {
   EXPECT_EQ(b.get("/account")->body.find("/authors/Alice%20Smith"), std::string::npos);
 }
 
+TEST_F(ServerTest, PapersForYouAreExplainedAndCanBeDismissed) {
+  Browser b = signed_in("recommended");
+  auto empty = b.get("/for-you");
+  ASSERT_EQ(empty->status, 200);
+  EXPECT_NE(empty->body.find("Save or upvote a few papers"), std::string::npos);
+  // One saved diffusion paper: the other diffusion papers come first, with reasons.
+  ASSERT_EQ(b.submit("/papers/2401.00001/save", {})->status, 303);
+  auto page = b.get("/for-you");
+  ASSERT_EQ(page->status, 200);
+  const std::string& html = page->body;
+  const size_t first = html.find("class=\"card\"");
+  ASSERT_NE(first, std::string::npos) << html;
+  const std::string top = html.substr(first, 1500);
+  EXPECT_NE(top.find("Why: diffus"), std::string::npos) << top;  // the stem, as indexed
+  EXPECT_NE(top.find("like <a href=\"/papers/2401.00001\""), std::string::npos) << top;
+  EXPECT_EQ(html.find("/papers/2401.00001/not-interested"), std::string::npos);  // saved
+  // "Not interested" removes a paper for good.
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(top, m, std::regex(R"re(data-id="([^"]+)")re")));
+  const std::string dismissed = m[1];
+  EXPECT_EQ(b.submit("/papers/" + dismissed + "/not-interested", {})->status, 303);
+  EXPECT_EQ(b.get("/for-you")->body.find("data-id=\"" + dismissed + "\""), std::string::npos);
+  // Anonymous visitors are asked to log in.
+  Browser anon(port_);
+  EXPECT_EQ(anon.get("/for-you")->status, 303);
+}
+
 TEST_F(ServerTest, SubscribeRecordsAPendingSubscription) {
   Browser b(port_);
   b.get("/");
