@@ -30,6 +30,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "../tests/model_util.hpp"
 #include "embed/embedder.hpp"
 #include "embed/tokenizer.hpp"
 
@@ -131,19 +132,7 @@ std::string safetensors(const std::vector<std::pair<std::string, std::vector<std
 json tokenizer_json(const std::vector<std::string>& vocab) {
   json v = json::object();
   for (std::size_t i = 0; i < vocab.size(); ++i) v[vocab[i]] = i;
-  return {{"normalizer",
-           {{"type", "BertNormalizer"},
-            {"clean_text", true},
-            {"handle_chinese_chars", true},
-            {"strip_accents", nullptr},
-            {"lowercase", true}}},
-          {"pre_tokenizer", {{"type", "BertPreTokenizer"}}},
-          {"model",
-           {{"type", "WordPiece"},
-            {"unk_token", "[UNK]"},
-            {"continuing_subword_prefix", "##"},
-            {"max_input_chars_per_word", 100},
-            {"vocab", v}}}};
+  return pb::testing::wordpiece_tokenizer_json(std::move(v));
 }
 
 void write_bert(const fs::path& dir, const std::vector<std::string>& vocab, int layers, int d,

@@ -16,6 +16,24 @@
 
 namespace pb::testing {
 
+// A Hugging Face tokenizer.json for a lower-casing BERT WordPiece vocabulary (token -> id).
+inline nlohmann::json wordpiece_tokenizer_json(nlohmann::json vocab) {
+  return {{"version", "1.0"},
+          {"normalizer",
+           {{"type", "BertNormalizer"},
+            {"clean_text", true},
+            {"handle_chinese_chars", true},
+            {"strip_accents", nullptr},
+            {"lowercase", true}}},
+          {"pre_tokenizer", {{"type", "BertPreTokenizer"}}},
+          {"model",
+           {{"type", "WordPiece"},
+            {"unk_token", "[UNK]"},
+            {"continuing_subword_prefix", "##"},
+            {"max_input_chars_per_word", 100},
+            {"vocab", std::move(vocab)}}}};
+}
+
 inline void write_static_model(const std::filesystem::path& dir,
                                const std::vector<std::string>& words, size_t dim,
                                std::uint64_t seed) {
@@ -43,21 +61,7 @@ inline void write_static_model(const std::filesystem::path& dir,
   st.write(h.data(), static_cast<std::streamsize>(h.size()));
   st.write(reinterpret_cast<const char*>(table.data()),
            static_cast<std::streamsize>(table.size() * sizeof(float)));
-  nlohmann::json tok = {{"version", "1.0"},
-                        {"normalizer",
-                         {{"type", "BertNormalizer"},
-                          {"clean_text", true},
-                          {"handle_chinese_chars", true},
-                          {"strip_accents", nullptr},
-                          {"lowercase", true}}},
-                        {"pre_tokenizer", {{"type", "BertPreTokenizer"}}},
-                        {"model",
-                         {{"type", "WordPiece"},
-                          {"unk_token", "[UNK]"},
-                          {"continuing_subword_prefix", "##"},
-                          {"max_input_chars_per_word", 100},
-                          {"vocab", vocab}}}};
-  std::ofstream(dir / "tokenizer.json") << tok.dump();
+  std::ofstream(dir / "tokenizer.json") << wordpiece_tokenizer_json(vocab).dump();
   std::ofstream(dir / "config.json") << R"({"model_type": "model2vec", "normalize": true})";
 }
 

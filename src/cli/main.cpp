@@ -1069,51 +1069,37 @@ int run(int argc, char** argv) {
       "serve",
       "Serve the web app, the JSON API (/api/openapi.json), feeds, /healthz and /metrics. "
       "Options also come from PAPERBOY_* environment variables and --config FILE");
-  serve->add_option("--bind", serve_opts.bind, "Address to listen on")
-      ->envname("PAPERBOY_BIND")
-      ->capture_default_str();
+  serve->add_option("--bind", serve_opts.bind, "Address to listen on")->capture_default_str();
   serve->add_option("--port", serve_opts.port, "Port (0: any free port)")
-      ->envname("PAPERBOY_PORT")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
   serve
       ->add_option("--threads", serve_opts.threads,
                    "Connection threads (each keep-alive connection holds one)")
-      ->envname("PAPERBOY_THREADS")
       ->capture_default_str()
       ->check(CLI::Range(2, 4096));
   serve
       ->add_option("--access-log", serve_opts.access_log,
                    "Access log file ('-': standard error, '': none)")
-      ->envname("PAPERBOY_ACCESS_LOG")
       ->capture_default_str();
-  serve
-      ->add_option("--base-url", serve_opts.base_url,
-                   "Public URL of the site, for feed links (default: from the Host header)")
-      ->envname("PAPERBOY_BASE_URL");
-  serve
-      ->add_option("--katex-dir", serve_opts.katex_dir,
-                   "KaTeX dist directory (default: node_modules/katex/dist of the checkout)")
-      ->envname("PAPERBOY_KATEX_DIR");
+  serve->add_option("--base-url", serve_opts.base_url,
+                    "Public URL of the site, for feed links (default: from the Host header)");
+  serve->add_option("--katex-dir", serve_opts.katex_dir,
+                    "KaTeX dist directory (default: node_modules/katex/dist of the checkout)");
   serve
       ->add_option("--trending-half-life", serve_opts.trending_half_life_hours,
                    "Hours for an upvote to lose half its trending weight")
-      ->envname("PAPERBOY_TRENDING_HALF_LIFE")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 24.0 * 365));
   serve
       ->add_option("--imported-vote-weight", serve_opts.imported_vote_weight,
                    "Trending weight of an imported (Hugging Face) upvote against a local one")
-      ->envname("PAPERBOY_IMPORTED_VOTE_WEIGHT")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 100.0));
-  serve
-      ->add_flag("--secure-cookies", serve_opts.secure_cookies,
-                 "Mark cookies Secure (automatic behind a proxy sending X-Forwarded-Proto)")
-      ->envname("PAPERBOY_SECURE_COOKIES");
+  serve->add_flag("--secure-cookies", serve_opts.secure_cookies,
+                  "Mark cookies Secure (automatic behind a proxy sending X-Forwarded-Proto)");
   bool no_signup = false;
-  serve->add_flag("--no-signup", no_signup, "Do not let visitors create accounts")
-      ->envname("PAPERBOY_NO_SIGNUP");
+  serve->add_flag("--no-signup", no_signup, "Do not let visitors create accounts");
   serve->add_option("--max-body", serve_opts.max_body_bytes, "Largest request body in bytes")
       ->capture_default_str()
       ->check(CLI::Range(1024, 64 * 1024 * 1024));
@@ -1125,16 +1111,20 @@ int run(int argc, char** argv) {
   serve
       ->add_option("--api-cache", serve_opts.api_cache_mb,
                    "Megabytes of memory for cached API responses (0: off)")
-      ->envname("PAPERBOY_API_CACHE")
       ->capture_default_str()
       ->check(CLI::Range(0, 65536));
-  serve
-      ->add_option("--model", serve_sem.model,
-                   "Embedding model for semantic search (default: the one the papers were "
-                   "embedded with)")
-      ->envname("PAPERBOY_MODEL");
+  serve->add_option("--model", serve_sem.model,
+                    "Embedding model for semantic search (default: the one the papers were "
+                    "embedded with)");
   add_fusion(serve, serve_sem);
   std::string serve_config;
+  // Every serve option may also come from PAPERBOY_<NAME> (--max-body: PAPERBOY_MAX_BODY).
+  for (CLI::Option* o : serve->get_options()) {
+    std::string var = o->get_single_name();
+    if (var.empty() || var == "help") continue;
+    for (char& c : var) c = c == '-' ? '_' : static_cast<char>(std::toupper(c));
+    o->envname("PAPERBOY_" + var);
+  }
   serve->add_option("--config", serve_config,
                     "Read options from a file: `key = value` lines named like the long flags "
                     "(port = 8081), # comments");

@@ -329,49 +329,43 @@ void add_account_routes(App& app, httplib::Server& http) {
            }));
 
   // Recommendations for the signed-in user (engine/recommend.hpp), explained.
-  http.Get("/for-you",
-           with_visitor(app, [&app](Worker& w, Visitor& v, const Req&, Res& res) -> Status {
-             if (!v.user) {
-               redirect(res, "/login?next=/for-you");
-               return Status();
-             }
-             engine::RecommendOptions opts;
-             opts.k = 20;
-             auto index = app.current_index();
-             PB_ASSIGN_OR_RETURN(auto recs, engine::recommend(*w.store, *index->snapshot(),
-                                                              v.user->id, opts, w.analyzer));
-             std::vector<std::string> ids;
-             for (const auto& r : recs.items) ids.push_back(r.paper.id);
-             PB_ASSIGN_OR_RETURN(auto counts, w.store->upvote_counts(ids));
-             PB_ASSIGN_OR_RETURN(auto voted, w.store->voted(v.user->id, ids));
-             Json items = Json::array();
-             bool math = false;
-             for (size_t i = 0; i < recs.items.size(); ++i) {
-               const auto& r = recs.items[i];
-               ListItem it(r.paper, counts[i], r.score);
-               Json j = item_json(it);
-               Json shown = Json::array();
-               for (size_t a = 0; a < j["paper"]["authors"].size() && a < 5; ++a)
-                 shown.push_back(j["paper"]["authors"][a]);
-               j["authors_shown"] = std::move(shown);
-               j["voted"] = std::find(voted.begin(), voted.end(), r.paper.id) != voted.end();
-               std::string terms;
-               for (const auto& t : r.terms) terms += (terms.empty() ? "" : ", ") + t;
-               j["why_terms"] = terms;
-               if (!r.nearest_id.empty())
-                 j["why_like"] = {{"url", "/papers/" + r.nearest_id}, {"title", r.nearest_title}};
-               math = math || r.paper.title.find('$') != std::string::npos;
-               items.push_back(std::move(j));
-             }
-             form_page(app, v, res, "for_you",
-                       {{"title", "For you"},
-                        {"nav_for_you", true},
-                        {"items", std::move(items)},
-                        {"math", math},
-                        {"cold_start", recs.basis == "cold-start"},
-                        {"no_basis", recs.basis == "none"}});
-             return Status();
-           }));
+  http.Get(
+      "/for-you", with_visitor(app, [&app](Worker& w, Visitor& v, const Req&, Res& res) -> Status {
+        if (!v.user) {
+          redirect(res, "/login?next=/for-you");
+          return Status();
+        }
+        engine::RecommendOptions opts;
+        opts.k = 20;
+        auto index = app.current_index();
+        PB_ASSIGN_OR_RETURN(auto recs, engine::recommend(*w.store, *index->snapshot(), v.user->id,
+                                                         opts, w.analyzer));
+        std::vector<std::string> ids;
+        for (const auto& r : recs.items) ids.push_back(r.paper.id);
+        PB_ASSIGN_OR_RETURN(auto counts, w.store->upvote_counts(ids));
+        std::vector<ListItem> list;
+        for (size_t i = 0; i < recs.items.size(); ++i)
+          list.emplace_back(recs.items[i].paper, counts[i], recs.items[i].score);
+        bool math = false;
+        PB_ASSIGN_OR_RETURN(Json items, items_view(w, v, list, math));
+        for (size_t i = 0; i < recs.items.size(); ++i) {  // why each was chosen
+          const auto& r = recs.items[i];
+          std::string terms;
+          for (const auto& t : r.terms) terms += (terms.empty() ? "" : ", ") + t;
+          items[i]["why_terms"] = terms;
+          if (!r.nearest_id.empty())
+            items[i]["why_like"] = {{"url", "/papers/" + r.nearest_id}, {"title", r.nearest_title}};
+          items[i]["dismissable"] = true;
+        }
+        form_page(app, v, res, "for_you",
+                  {{"title", "For you"},
+                   {"nav_for_you", true},
+                   {"items", std::move(items)},
+                   {"math", math},
+                   {"cold_start", recs.basis == "cold-start"},
+                   {"no_basis", recs.basis == "none"}});
+        return Status();
+      }));
   http.Post(R"(/papers/(.+)/not-interested)",
             action(app, true, [](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
               PB_ASSIGN_OR_RETURN(std::string id, paper_id_param(w, req.matches[1]));

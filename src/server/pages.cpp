@@ -41,31 +41,6 @@ std::string short_text(const std::string& s, size_t max) {
   return out + " …";
 }
 
-// List items as templates see them: the API's item plus display fields.
-Result<Json> items_view(Worker& w, const Visitor& v, const std::vector<ListItem>& items,
-                        bool& math) {
-  std::vector<std::string> ids;
-  for (const auto& it : items) ids.push_back(it.paper.id);
-  std::vector<std::string> voted;
-  if (v.user) {
-    PB_ASSIGN_OR_RETURN(voted, w.store->voted(v.user->id, ids));
-  }
-  Json out = Json::array();
-  for (const auto& it : items) {
-    Json j = item_json(it);
-    Json& p = j["paper"];
-    Json shown = Json::array();
-    for (size_t i = 0; i < p["authors"].size() && i < 5; ++i) shown.push_back(p["authors"][i]);
-    j["authors_shown"] = std::move(shown);
-    if (p["authors"].size() > 5) j["authors_more"] = p["authors"].size() - 5;
-    if (!j.contains("highlight")) j["abstract_short"] = short_text(it.paper.abstract, 300);
-    j["voted"] = std::find(voted.begin(), voted.end(), it.paper.id) != voted.end();
-    math = math || has_math(it.paper.title) || has_math(it.paper.abstract);
-    out.push_back(std::move(j));
-  }
-  return out;
-}
-
 const char* content_type_of(std::string_view path) {
   auto ends = [&](std::string_view s) { return path.ends_with(s); };
   if (ends(".css")) return "text/css; charset=utf-8";
@@ -308,6 +283,31 @@ Status author_html(App& app, Worker& w, const Visitor& v, const Req& req, Res& r
 }
 
 }  // namespace
+
+// List items as templates see them: the API's item plus display fields.
+Result<Json> items_view(Worker& w, const Visitor& v, const std::vector<ListItem>& items,
+                        bool& math) {
+  std::vector<std::string> ids;
+  for (const auto& it : items) ids.push_back(it.paper.id);
+  std::vector<std::string> voted;
+  if (v.user) {
+    PB_ASSIGN_OR_RETURN(voted, w.store->voted(v.user->id, ids));
+  }
+  Json out = Json::array();
+  for (const auto& it : items) {
+    Json j = item_json(it);
+    Json& p = j["paper"];
+    Json shown = Json::array();
+    for (size_t i = 0; i < p["authors"].size() && i < 5; ++i) shown.push_back(p["authors"][i]);
+    j["authors_shown"] = std::move(shown);
+    if (p["authors"].size() > 5) j["authors_more"] = p["authors"].size() - 5;
+    if (!j.contains("highlight")) j["abstract_short"] = short_text(it.paper.abstract, 300);
+    j["voted"] = std::find(voted.begin(), voted.end(), it.paper.id) != voted.end();
+    math = math || has_math(it.paper.title) || has_math(it.paper.abstract);
+    out.push_back(std::move(j));
+  }
+  return out;
+}
 
 void add_page_routes(App& app, httplib::Server& http) {
   auto daily_handler = with_visitor(app, [&app](Worker& w, Visitor& v, const Req& req, Res& res) {

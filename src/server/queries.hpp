@@ -64,6 +64,12 @@ Result<std::vector<ListItem>> trending_page(App& app, Worker& w, std::string_vie
 Result<std::vector<ListItem>> author_papers(App& app, Worker& w, const std::string& name,
                                             size_t limit);
 
+// List items as the page templates see them (pages.cpp): item_json() plus the authors shown,
+// a short abstract when there is no snippet, and whether the visitor upvoted each. Sets
+// `math` when a title or abstract has TeX math.
+Result<Json> items_view(Worker& w, const Visitor& v, const std::vector<ListItem>& items,
+                        bool& math);
+
 // Query parameters shared by pages, API and feeds (bad values: kInvalidInput naming them).
 Result<SearchParams> search_params(const httplib::Request& req, size_t default_limit);
 Result<DailyParams> daily_params(const httplib::Request& req);

@@ -81,11 +81,12 @@ std::string render_template(const std::string& name, const Json& data) {
 std::string render_page(const App& app, const std::string& name, Json page, const Visitor& v) {
   if (v.user) page["user"] = {{"name", v.user->name}};
   page["csrf"] = v.csrf;
-  Json layout = page;
-  layout["content"] = render_template(name, page);
-  layout["katex"] = !app.katex_dir.empty() && page.value("math", false);
-  if (!layout.contains("title")) layout["title"] = "paperboy";
-  return render_template("layout", layout);
+  // The layout renders from the same data (title, feeds, user...), plus the page's HTML.
+  std::string content = render_template(name, page);
+  page["content"] = std::move(content);
+  page["katex"] = !app.katex_dir.empty() && page.value("math", false);
+  if (!page.contains("title")) page["title"] = "paperboy";
+  return render_template("layout", page);
 }
 
 Json paper_json(const Paper& p, const UpvoteCount* votes) {

@@ -520,15 +520,7 @@ class SqliteStore final : public Store {
 
   Result<bool> set_vote(UserId user, std::string_view paper_id, bool up,
                         std::int64_t now) override {
-    PB_ASSIGN_OR_RETURN(
-        Stmt * s, up ? stmt("INSERT INTO votes (user_id, paper_id, created_at) VALUES (?, ?, ?) "
-                            "ON CONFLICT (user_id, paper_id) DO NOTHING")
-                     : stmt("DELETE FROM votes WHERE user_id = ? AND paper_id = ?"));
-    ResetGuard g{*s};
-    s->bind(1, user).bind(2, paper_id);
-    if (up) s->bind(3, now);
-    PB_RETURN_IF_ERROR(done(*s, "recording vote"));
-    return sqlite3_changes(db_) > 0;
+    return set_mark(kVotes, user, paper_id, up, now);
   }
 
   Result<std::vector<std::string>> voted(UserId user,
@@ -550,15 +542,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<std::string>> votes_of(UserId user) override {
-    PB_ASSIGN_OR_RETURN(Stmt * s, stmt("SELECT paper_id FROM votes WHERE user_id = ? "
-                                       "ORDER BY created_at DESC, paper_id"));
-    ResetGuard g{*s};
-    s->bind(1, user);
-    std::vector<std::string> out;
-    int rc;
-    while ((rc = s->step()) == SQLITE_ROW) out.push_back(s->text(0));
-    if (rc != SQLITE_DONE) return db_error("reading votes");
-    return out;
+    return marked_papers(kVotes, user);
   }
 
   Result<std::vector<UpvoteCount>> upvote_counts(std::span<const std::string> paper_ids) override {
@@ -670,28 +654,11 @@ class SqliteStore final : public Store {
 
   Result<bool> set_not_interested(UserId user, std::string_view paper_id, bool on,
                                   std::int64_t now) override {
-    PB_ASSIGN_OR_RETURN(
-        Stmt * s,
-        on ? stmt("INSERT INTO dismissed_papers (user_id, paper_id, created_at) VALUES (?, ?, ?) "
-                  "ON CONFLICT (user_id, paper_id) DO NOTHING")
-           : stmt("DELETE FROM dismissed_papers WHERE user_id = ? AND paper_id = ?"));
-    ResetGuard g{*s};
-    s->bind(1, user).bind(2, paper_id);
-    if (on) s->bind(3, now);
-    PB_RETURN_IF_ERROR(done(*s, "recording not interested"));
-    return sqlite3_changes(db_) > 0;
+    return set_mark(kDismissed, user, paper_id, on, now);
   }
 
   Result<std::vector<std::string>> not_interested(UserId user) override {
-    PB_ASSIGN_OR_RETURN(Stmt * s, stmt("SELECT paper_id FROM dismissed_papers WHERE user_id = ? "
-                                       "ORDER BY created_at DESC, paper_id"));
-    ResetGuard g{*s};
-    s->bind(1, user);
-    std::vector<std::string> out;
-    int rc;
-    while ((rc = s->step()) == SQLITE_ROW) out.push_back(s->text(0));
-    if (rc != SQLITE_DONE) return db_error("reading dismissed papers");
-    return out;
+    return marked_papers(kDismissed, user);
   }
 
   Result<std::vector<SavedPaper>> library(UserId user, std::string_view tag) override {
@@ -1013,6 +980,49 @@ class SqliteStore final : public Store {
   }
 
   // Steps a statement that returns no rows.
+  // Per-user marks on papers, in tables of (user_id, paper_id, created_at): set or clear one
+  // (returning whether anything changed), list them newest first. The SQL is literal so that
+  // prepared statements are cached by it.
+  struct MarkTable {
+    const char* insert;
+    const char* remove;
+    const char* list;
+    const char* what;
+  };
+  static constexpr MarkTable kVotes{
+      "INSERT INTO votes (user_id, paper_id, created_at) VALUES (?, ?, ?) "
+      "ON CONFLICT (user_id, paper_id) DO NOTHING",
+      "DELETE FROM votes WHERE user_id = ? AND paper_id = ?",
+      "SELECT paper_id FROM votes WHERE user_id = ? ORDER BY created_at DESC, paper_id", "votes"};
+  static constexpr MarkTable kDismissed{
+      "INSERT INTO dismissed_papers (user_id, paper_id, created_at) VALUES (?, ?, ?) "
+      "ON CONFLICT (user_id, paper_id) DO NOTHING",
+      "DELETE FROM dismissed_papers WHERE user_id = ? AND paper_id = ?",
+      "SELECT paper_id FROM dismissed_papers WHERE user_id = ? "
+      "ORDER BY created_at DESC, paper_id",
+      "dismissed papers"};
+
+  Result<bool> set_mark(const MarkTable& t, UserId user, std::string_view paper_id, bool on,
+                        std::int64_t now) {
+    PB_ASSIGN_OR_RETURN(Stmt * s, stmt(on ? t.insert : t.remove));
+    ResetGuard g{*s};
+    s->bind(1, user).bind(2, paper_id);
+    if (on) s->bind(3, now);
+    PB_RETURN_IF_ERROR(done(*s, fmt::format("recording {}", t.what)));
+    return sqlite3_changes(db_) > 0;
+  }
+
+  Result<std::vector<std::string>> marked_papers(const MarkTable& t, UserId user) {
+    PB_ASSIGN_OR_RETURN(Stmt * s, stmt(t.list));
+    ResetGuard g{*s};
+    s->bind(1, user);
+    std::vector<std::string> out;
+    int rc;
+    while ((rc = s->step()) == SQLITE_ROW) out.push_back(s->text(0));
+    if (rc != SQLITE_DONE) return db_error(fmt::format("reading {}", t.what));
+    return out;
+  }
+
   Status done(Stmt& s, std::string_view what) {
     int rc = s.step();
     if (rc != SQLITE_DONE) return step_error(rc, what);
