@@ -23,6 +23,7 @@
 #include <gperftools/malloc_extension.h>
 #endif
 
+#include "cli/common.hpp"
 #include "cli/progress.hpp"
 #include "core/arxiv_id.hpp"
 #include "core/dates.hpp"
@@ -45,52 +46,7 @@
 namespace pb::cli {
 namespace {
 
-// Exit codes (documented in --help and the README).
-enum Exit : int {
-  kOk = 0,
-  kFailure = 1,   // store or internal error
-  kUsage = 2,     // bad command line
-  kPartial = 3,   // finished, but some records were malformed and skipped
-  kBadInput = 4,  // unreadable file or unsupported format
-  kNetwork = 5,   // harvest could not reach or understand the endpoint
-  kNotFound = 6,  // `show` of an unknown paper
-};
-
-constexpr const char* kExitCodes =
-    "Exit codes: 0 ok; 1 store or internal error; 2 usage error; 3 some records were skipped "
-    "(the rest were stored); 4 unreadable file or unsupported format; 5 network or endpoint "
-    "error; 6 not found.";
-
-struct Globals {
-  std::string data_dir;
-  bool quiet = false;
-};
-
-int exit_for(const Error& e) {
-  switch (e.code()) {
-    case ErrorCode::kIo:
-    case ErrorCode::kUnsupported:
-    case ErrorCode::kInvalidInput:
-      return kBadInput;
-    case ErrorCode::kNetwork:
-      return kNetwork;
-    case ErrorCode::kNotFound:
-      return kNotFound;
-    default:
-      return kFailure;
-  }
-}
-
-int fail(const Error& e) {
-  fmt::print(stderr, "paperboy: {}\n", e.message());
-  return exit_for(e);
-}
-
 bool stderr_is_tty() { return isatty(STDERR_FILENO) == 1; }
-
-Result<std::unique_ptr<Store>> open_store(const Globals& g, bool read_only = false) {
-  return open_sqlite_store({.data_dir = g.data_dir, .read_only = read_only});
-}
 
 std::string summary_line(const ingest::IngestCounts& c) {
   std::string s =
@@ -378,10 +334,6 @@ int cmd_harvest(const Globals& g, const HarvestArgs& a) {
     if (auto n = (*store)->count(); n.ok()) fmt::print("papers: {}\n", *n);
   }
   return summary->counts.skipped > 0 ? kPartial : kOk;
-}
-
-std::filesystem::path lexical_dir(const Globals& g) {
-  return std::filesystem::path(g.data_dir) / "index" / "lexical";
 }
 
 std::filesystem::path vectors_dir(const Globals& g) {
@@ -1118,13 +1070,16 @@ int run(int argc, char** argv) {
                     "embedded with)");
   add_fusion(serve, serve_sem);
   std::string serve_config;
+  MailArgs serve_mail;
+  add_mail_options(serve, serve_mail, /*with_base_url=*/false);
+  serve
+      ->add_option("--mail-interval", serve_opts.mail_interval_seconds,
+                   "Seconds between the mail scheduler's runs (compose due digests, send the "
+                   "outbox); only with --smtp")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
   // Every serve option may also come from PAPERBOY_<NAME> (--max-body: PAPERBOY_MAX_BODY).
-  for (CLI::Option* o : serve->get_options()) {
-    std::string var = o->get_single_name();
-    if (var.empty() || var == "help") continue;
-    for (char& c : var) c = c == '-' ? '_' : static_cast<char>(std::toupper(c));
-    o->envname("PAPERBOY_" + var);
-  }
+  add_env_names(serve);
   serve->add_option("--config", serve_config,
                     "Read options from a file: `key = value` lines named like the long flags "
                     "(port = 8081), # comments");
@@ -1158,6 +1113,8 @@ int run(int argc, char** argv) {
   beir->add_option("--fb-weight", ea.fb_weight, "RM3 weight of the original query")
       ->capture_default_str();
 
+  auto run_mail_command = add_mail_commands(app);
+
   // `serve --config FILE`: the file's settings become flags unless the command line or the
   // environment already sets them.
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -1181,7 +1138,12 @@ int run(int argc, char** argv) {
   if (*similar) return cmd_similar(g, similar_id, similar_k, similar_json, similar_sem);
   if (*beir) return cmd_eval_beir(g, ea);
   if (*recommendc) return cmd_recommend(g, rec);
+  if (int rc = run_mail_command(g); rc >= 0) return rc;
   if (*serve) {
+    auto setup = mail_setup(g, serve_mail);
+    if (!setup.ok()) return fail(setup.error());
+    serve_opts.mail = setup->settings;
+    serve_opts.smtp = setup->smtp;
     serve_opts.signup = !no_signup;
     serve_opts.write_timeout_seconds = serve_opts.read_timeout_seconds;
     return cmd_serve(g, serve_opts, serve_sem);

@@ -163,6 +163,18 @@ int weekday(std::string_view day) {
   return static_cast<int>((floor_div(*t, 86400) % 7 + 7 + 3) % 7);
 }
 
+std::string iso_week(std::string_view day) {
+  auto t = to_unix(day);
+  if (!t) return "";
+  // The ISO week belongs to the year of its Thursday; week 1 holds the year's first Thursday.
+  const std::string thursday = add_days(day, 3 - weekday(day));
+  const auto th = to_unix(thursday);
+  const auto jan1 = to_unix(thursday.substr(0, 4) + "-01-01");
+  if (!th || !jan1) return "";
+  const auto week = (*th - *jan1) / 86400 / 7 + 1;
+  return fmt::format("{}-W{:02}", thursday.substr(0, 4), week);
+}
+
 bool valid_day(std::string_view s) {
   int y, m, d;
   return s.size() == 10 && digits(s, 0, 4, y) && s[4] == '-' && digits(s, 5, 2, m) && s[7] == '-' &&

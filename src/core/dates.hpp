@@ -33,5 +33,7 @@ std::string day_from_unix(std::int64_t t);
 std::string add_days(std::string_view day, int n);
 // Day of the week of a valid day: 0 = Monday ... 6 = Sunday.
 int weekday(std::string_view day);
+// ISO 8601 week of a valid day: "2026-W48" ("" for an invalid day).
+std::string iso_week(std::string_view day);
 
 }  // namespace pb::dates

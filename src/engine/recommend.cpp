@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/dates.hpp"
 #include "engine/lexical_search.hpp"
 #include "text/tex.hpp"
 
@@ -105,8 +106,13 @@ Result<Recommendations> recommend(Store& store, const lexical::IndexSnapshot& sn
 
   // The candidate pool: the latest announcement days.
   std::vector<std::string> pool_ids;
-  PB_ASSIGN_OR_RETURN(std::string day, store.latest_announcement_day());
-  for (size_t d = 0; d < options.candidate_days && !day.empty(); ++d) {
+  std::string day;
+  if (options.last_day.empty()) {
+    PB_ASSIGN_OR_RETURN(day, store.latest_announcement_day());
+  } else {
+    PB_ASSIGN_OR_RETURN(day, store.announcement_day_before(dates::add_days(options.last_day, 1)));
+  }
+  for (size_t d = 0; d < options.candidate_days && !day.empty() && day >= options.first_day; ++d) {
     PB_ASSIGN_OR_RETURN(auto ids, store.announced_on(day, {}));
     pool_ids.insert(pool_ids.end(), ids.begin(), ids.end());
     if (pool_ids.size() >= options.max_candidates) break;

@@ -31,7 +31,11 @@ namespace pb::engine {
 
 struct RecommendOptions {
   size_t k = 10;
-  size_t candidate_days = 7;      // latest announcement days that form the candidate pool
+  size_t candidate_days = 7;  // latest announcement days that form the candidate pool
+  // Candidates come from announcement days in [first_day, last_day] only ("" = unbounded;
+  // last_day "" is the latest day), at most candidate_days of them.
+  std::string first_day;
+  std::string last_day;
   size_t max_candidates = 20000;  // stop adding days beyond this many papers
   size_t negatives = 1000;        // sampled from the candidates
   size_t explain_terms = 5;       // terms per explanation

@@ -9,7 +9,9 @@
 
 #include "core/arxiv_id.hpp"
 #include "core/dates.hpp"
+#include "digest/digest.hpp"
 #include "engine/recommend.hpp"
+#include "mail/message.hpp"
 #include "server/app.hpp"
 #include "server/html.hpp"
 #include "server/queries.hpp"
@@ -72,13 +74,6 @@ bool valid_name(const std::string& n) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
       return false;
   return true;
-}
-
-bool valid_email(const std::string& e) {
-  const size_t at = e.find('@');
-  return e.size() <= 254 && at != std::string::npos && at > 0 && at + 1 < e.size() &&
-         e.find('@', at + 1) == std::string::npos && e.find('.', at) != std::string::npos &&
-         e.find_first_of(" \t\r\n<>\"(),;:\\[]") == std::string::npos;
 }
 
 // A state-changing form: CSRF checked; with `need_user`, anonymous visitors are sent to log in.
@@ -170,7 +165,7 @@ void add_account_routes(App& app, httplib::Server& http) {
                 return fail("Too many sign-ups from your address; try again later.", 429);
               if (!valid_name(name))
                 return fail("A user name has 2 to 32 letters, digits, '.', '_' or '-'.", 400);
-              if (!valid_email(email))
+              if (!mail::valid_email(email))
                 return fail("That does not look like an e-mail address.", 400);
               if (password.size() < 8 || password.size() > 1024)
                 return fail("A password has at least 8 characters.", 400);
@@ -429,7 +424,7 @@ void add_account_routes(App& app, httplib::Server& http) {
               std::string email = trim(param(req, "email"));
               if (email.empty() && v.user) email = v.user->email;
               Json page = {{"title", "Subscribe"}, {"email", email}};
-              if (!valid_email(email)) {
+              if (!mail::valid_email(email)) {
                 page["error"] = "That does not look like an e-mail address.";
                 form_page(app, v, res, "subscribed", page, 400);
                 return Status();
@@ -443,16 +438,192 @@ void add_account_routes(App& app, httplib::Server& http) {
               if (!author.empty() && author.size() <= 200) s.authors.push_back(author);
               const std::string cat = trim(param(req, "category"));
               if (!cat.empty() && cat.size() <= 40) s.categories.push_back(cat);
-              s.top_papers = s.queries.empty() && s.authors.empty() && s.categories.empty();
               if (v.user) s.user_id = v.user->id;
-              s.created_at = unix_now();
-              auto saved = w.store->upsert_subscription(s);
-              if (!saved.ok()) return Status(saved.error());
+              s.recommend = v.user && param(req, "recommend") == "1";
+              s.top_papers =
+                  s.queries.empty() && s.authors.empty() && s.categories.empty() && !s.recommend;
+              const std::int64_t now = unix_now();
+              s.created_at = now;
+              // Adding a topic to an existing subscription keeps its other topics.
+              PB_ASSIGN_OR_RETURN(auto existing, w.store->find_subscription(email));
+              if (existing && existing->state != SubscriptionState::kUnsubscribed) {
+                auto add = [](std::vector<std::string>& to, const std::vector<std::string>& from) {
+                  for (const auto& x : from)
+                    if (std::find(to.begin(), to.end(), x) == to.end()) to.push_back(x);
+                };
+                Subscription merged = *existing;
+                merged.frequency = s.frequency;
+                add(merged.queries, s.queries);
+                add(merged.authors, s.authors);
+                add(merged.categories, s.categories);
+                merged.recommend = merged.recommend || s.recommend;
+                merged.top_papers = merged.top_papers || s.top_papers;
+                if (s.user_id) merged.user_id = s.user_id;
+                s = std::move(merged);
+              }
+              PB_ASSIGN_OR_RETURN(std::int64_t id, w.store->upsert_subscription(s));
+              PB_ASSIGN_OR_RETURN(auto saved, w.store->get_subscription(id));
+              if (saved && saved->state == SubscriptionState::kPending) {
+                PB_RETURN_IF_ERROR(
+                    digest::queue_confirmation(*w.store, *saved, mail_settings(app, req), now));
+                if (app.wake_mailer) app.wake_mailer();
+              }
               page["frequency"] = s.frequency;
               page["done"] = true;
+              page["pending"] = saved && saved->state == SubscriptionState::kPending;
               form_page(app, v, res, "subscribed", page);
               return Status();
             }));
+
+  // --- links in mail: signed tokens stand for the address (no session, no CSRF token: the
+  // token is the proof, and a forged request cannot know it).
+  auto open_token = [&app](Worker& w, Visitor& v, const Req& req, Res& res,
+                           digest::LinkPurpose purpose) -> std::optional<Subscription> {
+    auto sub = digest::open_link_token(mail_settings(app, req), purpose, param(req, "t"), *w.store,
+                                       unix_now());
+    if (!sub.ok()) {
+      form_page(app, v, res, "subscription",
+                {{"title", "E-mail subscription"}, {"error", sub.error().message()}}, 400);
+      return std::nullopt;
+    }
+    return std::move(*sub);
+  };
+  auto prefs_page = [&app](const Req& req, const Subscription& sub) {
+    const auto m = mail_settings(app, req);
+    auto lines = [](const std::vector<std::string>& v) {
+      std::string out;
+      for (const auto& x : v) out += x + "\n";
+      return out;
+    };
+    std::string cats;
+    for (const auto& c : sub.categories) cats += (cats.empty() ? "" : " ") + c;
+    return Json{
+        {"title", "Your e-mail digest"},
+        {"prefs", true},
+        {"email", sub.email},
+        {"token", digest::make_link_token(m, digest::LinkPurpose::kPreferences, sub, unix_now())},
+        {"unsubscribe_token",
+         digest::make_link_token(m, digest::LinkPurpose::kUnsubscribe, sub, unix_now())},
+        {"weekly", sub.frequency == "weekly"},
+        {"top_papers", sub.top_papers},
+        {"recommend", sub.recommend},
+        {"can_recommend", sub.user_id.has_value()},
+        {"queries", lines(sub.queries)},
+        {"authors", lines(sub.authors)},
+        {"categories", cats},
+        {"active", sub.state == SubscriptionState::kConfirmed},
+        {"state", sub.state == SubscriptionState::kConfirmed ? "active"
+                  : sub.state == SubscriptionState::kPending ? "waiting for confirmation"
+                  : sub.state == SubscriptionState::kUnsubscribed
+                      ? "unsubscribed"
+                      : "paused: mail to this address bounced"}};
+  };
+
+  http.Get("/subscription/confirm",
+           with_visitor(app,
+                        [&app, open_token, prefs_page](Worker& w, Visitor& v, const Req& req,
+                                                       Res& res) -> Status {
+                          auto sub = open_token(w, v, req, res, digest::LinkPurpose::kConfirm);
+                          if (!sub) return Status();
+                          if (sub->state != SubscriptionState::kConfirmed) {
+                            PB_RETURN_IF_ERROR(w.store->set_subscription_state(
+                                sub->id, SubscriptionState::kConfirmed));
+                            sub->state = SubscriptionState::kConfirmed;
+                          }
+                          Json page = prefs_page(req, *sub);
+                          page["confirmed"] = true;
+                          form_page(app, v, res, "subscription", std::move(page));
+                          return Status();
+                        }));
+
+  http.Get("/subscription",
+           with_visitor(app,
+                        [&app, open_token, prefs_page](Worker& w, Visitor& v, const Req& req,
+                                                       Res& res) -> Status {
+                          auto sub = open_token(w, v, req, res, digest::LinkPurpose::kPreferences);
+                          if (!sub) return Status();
+                          form_page(app, v, res, "subscription", prefs_page(req, *sub));
+                          return Status();
+                        }));
+
+  http.Post("/subscription",
+            with_visitor(app,
+                         [&app, open_token, prefs_page](Worker& w, Visitor& v, const Req& req,
+                                                        Res& res) -> Status {
+                           auto sub = open_token(w, v, req, res, digest::LinkPurpose::kPreferences);
+                           if (!sub) return Status();
+                           auto lines = [](const std::string& text, char sep, size_t max_len) {
+                             std::vector<std::string> out;
+                             std::string cur;
+                             for (char c : text + sep) {
+                               if (c == sep || c == '\n') {
+                                 cur = trim(cur);
+                                 if (!cur.empty() && cur.size() <= max_len && out.size() < 50 &&
+                                     std::find(out.begin(), out.end(), cur) == out.end())
+                                   out.push_back(cur);
+                                 cur.clear();
+                               } else if (c != '\r') {
+                                 cur += c;
+                               }
+                             }
+                             return out;
+                           };
+                           sub->frequency =
+                               param(req, "frequency") == "weekly" ? "weekly" : "daily";
+                           sub->top_papers = param(req, "top_papers") == "1";
+                           sub->recommend = sub->user_id && param(req, "recommend") == "1";
+                           sub->queries = lines(param(req, "queries"), '\n', 500);
+                           sub->authors = lines(param(req, "authors"), '\n', 200);
+                           sub->categories = lines(param(req, "categories"), ' ', 40);
+                           if (sub->queries.empty() && sub->authors.empty() &&
+                               sub->categories.empty() && !sub->recommend)
+                             sub->top_papers = true;  // a digest needs something in it
+                           if (auto up = w.store->upsert_subscription(*sub); !up.ok())
+                             return up.error();
+                           // The link proves the address: saving from it (re)activates the
+                           // subscription.
+                           PB_RETURN_IF_ERROR(w.store->set_subscription_state(
+                               sub->id, SubscriptionState::kConfirmed));
+                           sub->state = SubscriptionState::kConfirmed;
+                           Json page = prefs_page(req, *sub);
+                           page["saved"] = true;
+                           form_page(app, v, res, "subscription", std::move(page));
+                           return Status();
+                         }));
+
+  http.Get("/unsubscribe",
+           with_visitor(
+               app, [&app, open_token](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
+                 // A GET never unsubscribes: mail scanners follow links (RFC 8058).
+                 auto sub = open_token(w, v, req, res, digest::LinkPurpose::kUnsubscribe);
+                 if (!sub) return Status();
+                 form_page(app, v, res, "subscription",
+                           {{"title", "Unsubscribe"},
+                            {"unsubscribe_ask", true},
+                            {"email", sub->email},
+                            {"token", param(req, "t")}});
+                 return Status();
+               }));
+
+  // One-click unsubscribe (RFC 8058: a POST of "List-Unsubscribe=One-Click" to the
+  // List-Unsubscribe URL), and the button of the page above.
+  http.Post("/unsubscribe",
+            with_visitor(
+                app, [&app, open_token](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
+                  auto sub = open_token(w, v, req, res, digest::LinkPurpose::kUnsubscribe);
+                  if (!sub) return Status();
+                  if (sub->state != SubscriptionState::kUnsubscribed)
+                    PB_RETURN_IF_ERROR(
+                        w.store->set_subscription_state(sub->id, SubscriptionState::kUnsubscribed));
+                  const auto m = mail_settings(app, req);
+                  form_page(app, v, res, "subscription",
+                            {{"title", "Unsubscribed"},
+                             {"unsubscribe_done", true},
+                             {"email", sub->email},
+                             {"token", digest::make_link_token(m, digest::LinkPurpose::kPreferences,
+                                                               *sub, unix_now())}});
+                  return Status();
+                }));
 
   http.Post("/submit",
             action(app, true, [&app](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {

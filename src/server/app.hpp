@@ -110,6 +110,9 @@ struct App {
   ResponseCache api_cache;
   std::atomic<std::uint64_t> user_changes{0};  // bumped on every vote and submission
 
+  // Wakes the mail scheduler (after a subscribe), when there is one.
+  std::function<void()> wake_mailer;
+
   std::mutex log_mu;
   std::FILE* access_log = nullptr;
   bool own_access_log = false;
@@ -134,6 +137,8 @@ void send_error(App& app, const httplib::Request& req, httplib::Response& res, i
 void send_status(App& app, const httplib::Request& req, httplib::Response& res, const Error& error);
 bool wants_json(const httplib::Request& req);
 std::string base_url(const App& app, const httplib::Request& req);
+// The mail settings for links made while answering `req` (the site's URL, the secret).
+digest::MailSettings mail_settings(const App& app, const httplib::Request& req);
 
 // --- views (views.cpp)
 // A paper as the API and the templates see it. Field names follow Hugging Face's papers API

@@ -159,3 +159,15 @@ void invalidate_trending(App& app) {
 }
 
 }  // namespace pb::server
+
+namespace pb::server {
+
+digest::MailSettings mail_settings(const App& app, const httplib::Request& req) {
+  digest::MailSettings m = app.options.mail;
+  m.secret = app.secret;
+  m.base_url = base_url(app, req);
+  while (!m.base_url.empty() && m.base_url.back() == '/') m.base_url.pop_back();
+  return m;
+}
+
+}  // namespace pb::server

@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "core/files.hpp"
+#include "digest/digest.hpp"
 #include "server/app.hpp"
 #include "server/security.hpp"
 
@@ -54,28 +55,11 @@ void App::log(const std::string& line) const {
 
 namespace {
 
-std::string read_small_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 // A stamp that changes whenever a writer publishes: the MANIFEST's inode, size and mtime.
 std::string file_stamp(const fs::path& p) {
   struct stat st {};
   if (::stat(p.c_str(), &st) != 0) return "";
   return fmt::format("{}:{}:{}.{}", st.st_ino, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-}
-
-// The HMAC key for signed tokens, created on first use (readable by the owner only).
-Result<std::string> load_secret(const fs::path& data_dir) {
-  const fs::path p = data_dir / "secret.key";
-  std::string s = read_small_file(p);
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  if (s.size() >= 32) return s;
-  s = random_token(32);
-  PB_RETURN_IF_ERROR(write_file_durably(p, s + "\n"));
-  ::chmod(p.c_str(), 0600);
-  return s;
 }
 
 fs::path find_katex(const ServeOptions& o) {
@@ -110,10 +94,26 @@ std::string route_label(const httplib::Request& req) {
   if (starts("/authors/")) return "/authors/{name}";
   if (starts("/static/") || starts("/katex/")) return "/static";
   if (starts("/feeds/")) return "/feeds";
-  static const char* const kKnown[] = {
-      "/",        "/papers",    "/trending", "/search",  "/about",  "/login",
-      "/signup",  "/logout",    "/library",  "/account", "/follow", "/unfollow",
-      "/for-you", "/subscribe", "/submit",   "/healthz", "/metrics"};
+  static const char* const kKnown[] = {"/",
+                                       "/papers",
+                                       "/trending",
+                                       "/search",
+                                       "/about",
+                                       "/login",
+                                       "/signup",
+                                       "/logout",
+                                       "/library",
+                                       "/account",
+                                       "/follow",
+                                       "/unfollow",
+                                       "/for-you",
+                                       "/subscribe",
+                                       "/submit",
+                                       "/healthz",
+                                       "/metrics",
+                                       "/subscription",
+                                       "/subscription/confirm",
+                                       "/unsubscribe"};
   for (const char* k : kKnown)
     if (p == k) return p;
   return "other";
@@ -139,6 +139,8 @@ struct Server::Impl {
   httplib::Server http;
   int port = -1;
   std::thread reloader;
+  std::thread mailer;
+  bool mail_wanted = false;  // a subscribe asked for an early run (under stop_mu)
   std::mutex stop_mu;
   std::condition_variable stop_cv;
   bool stopping = false;
@@ -146,8 +148,60 @@ struct Server::Impl {
 
   Status load_semantic(bool initial);
   void reload_loop();
+  void mail_loop();
+  Status mail_round(mail::Transport& transport, Store& store, text::Analyzer& analyzer);
   void install();
 };
+
+// One round of the mail scheduler: the digests due today into the outbox, then the outbox
+// out. Idempotent, so rounds may run as often as wanted; another process sending the same
+// outbox (a `digest run`) makes this round skip sending.
+Status Server::Impl::mail_round(mail::Transport& transport, Store& store,
+                                text::Analyzer& analyzer) {
+  digest::MailSettings m = app.options.mail;
+  m.secret = app.secret;
+  if (!app.options.base_url.empty()) m.base_url = app.options.base_url;
+  while (!m.base_url.empty() && m.base_url.back() == '/') m.base_url.pop_back();
+  auto index = app.current_index();
+  PB_ASSIGN_OR_RETURN(auto composed,
+                      digest::compose_digests(store, *index->snapshot(), analyzer, m, {}));
+  if (composed.queued > 0)
+    app.log(fmt::format("serve: {} digests queued for {}", composed.queued, composed.latest_day));
+  PB_ASSIGN_OR_RETURN(auto lock, digest::DeliveryLock::try_acquire(app.options.data_dir));
+  if (!lock) return Status();
+  digest::DeliverOptions d;
+  d.on_result = [this](const OutboxMessage& msg, const mail::SendResult& r) {
+    if (r.outcome != mail::SendOutcome::kSent)
+      app.log(fmt::format("serve: {} to {}: {}", msg.kind, msg.recipient, r.error));
+  };
+  PB_ASSIGN_OR_RETURN(auto sent, digest::deliver(store, transport, m, d));
+  app.metrics.counter("paperboy_mail_sent_total", "Messages the SMTP server accepted")
+      .inc(sent.sent);
+  app.metrics.counter("paperboy_mail_bounced_total", "Messages refused for good (5xx)")
+      .inc(sent.bounced);
+  return Status();
+}
+
+void Server::Impl::mail_loop() {
+  auto transport = mail::smtp_transport(*app.options.smtp);
+  auto store = open_sqlite_store({.data_dir = app.options.data_dir});
+  if (!transport.ok() || !store.ok()) {
+    app.log(fmt::format("serve: mail off: {}",
+                        !transport.ok() ? transport.error().message() : store.error().message()));
+    return;
+  }
+  text::Analyzer analyzer{text::AnalyzerOptions{.term_cache_entries = 20'000}};
+  std::unique_lock lock(stop_mu);
+  while (!stopping) {
+    lock.unlock();
+    if (Status st = mail_round(**transport, **store, analyzer); !st.ok())
+      app.log(fmt::format("serve: mail: {}", st.error().message()));
+    lock.lock();
+    stop_cv.wait_for(lock, std::chrono::seconds(std::max(1, app.options.mail_interval_seconds)),
+                     [this] { return stopping || mail_wanted; });
+    mail_wanted = false;
+  }
+}
 
 Status Server::Impl::load_semantic(bool initial) {
   vectors_stamp = file_stamp(app.vectors_dir / "ACTIVE");
@@ -221,7 +275,7 @@ Result<std::unique_ptr<Server>> Server::open(ServeOptions options) {
     impl->index_stamp = file_stamp(app.index_dir / "MANIFEST");
     app.index = std::shared_ptr<lexical::LexicalIndex>(std::move(*index));
   }
-  PB_ASSIGN_OR_RETURN(app.secret, load_secret(app.options.data_dir));
+  PB_ASSIGN_OR_RETURN(app.secret, digest::load_secret(app.options.data_dir));
   PB_RETURN_IF_ERROR(impl->load_semantic(true));
   app.katex_dir = find_katex(app.options);
   if (app.katex_dir.empty())
@@ -234,6 +288,14 @@ Result<std::unique_ptr<Server>> Server::open(ServeOptions options) {
       return Error::io(fmt::format("cannot open access log {}", app.options.access_log));
     app.own_access_log = true;
   }
+  Impl* raw = impl.get();
+  app.wake_mailer = [raw] {
+    {
+      std::lock_guard lock(raw->stop_mu);
+      raw->mail_wanted = true;
+    }
+    raw->stop_cv.notify_all();
+  };
   impl->install();
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
@@ -243,6 +305,7 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() {
   stop();
   if (impl_->reloader.joinable()) impl_->reloader.join();
+  if (impl_->mailer.joinable()) impl_->mailer.join();
   if (impl_->app.own_access_log) std::fclose(impl_->app.access_log);
 }
 
@@ -350,6 +413,7 @@ Status Server::run() {
   PB_ASSIGN_OR_RETURN(int port, bind());
   (void)port;
   impl_->reloader = std::thread([this] { impl_->reload_loop(); });
+  if (impl_->app.options.smtp) impl_->mailer = std::thread([this] { impl_->mail_loop(); });
   impl_->http.listen_after_bind();  // returns once stop() closed the listener and drained
   {
     std::lock_guard lock(impl_->stop_mu);
@@ -357,6 +421,7 @@ Status Server::run() {
   }
   impl_->stop_cv.notify_all();
   if (impl_->reloader.joinable()) impl_->reloader.join();
+  if (impl_->mailer.joinable()) impl_->mailer.join();
   return Status();
 }
 

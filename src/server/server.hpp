@@ -10,9 +10,11 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/result.hpp"
+#include "digest/digest.hpp"
 #include "engine/vectors.hpp"
 
 namespace pb::server {
@@ -39,6 +41,12 @@ struct ServeOptions {
   int reload_seconds = 2;  // how often to look for a newer index or vector set
   // Memory for cached API responses (search, daily, trending, similar); 0 turns it off.
   size_t api_cache_mb = 64;
+  // E-mail: the sender, site name and public URL for links in mail (confirmation mail is
+  // queued by /subscribe whatever happens next). With `smtp`, a scheduler composes the due
+  // digests and sends the outbox every mail_interval_seconds (and soon after a subscribe).
+  digest::MailSettings mail;  // its base_url: base_url above, else the request's host
+  std::optional<mail::SmtpSettings> smtp;
+  int mail_interval_seconds = 60;
   // Diagnostics (startup notes, internal errors); default: stderr.
   std::function<void(const std::string&)> log;
 };

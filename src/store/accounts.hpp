@@ -69,7 +69,8 @@ struct Follow {
 
 enum class SubscriptionState { kPending, kConfirmed, kUnsubscribed, kBouncing };
 
-// An e-mail subscription (the Subscribe box; digests come with the digest issue).
+// An e-mail subscription: what a digest contains (the top papers, saved searches, followed
+// authors and categories, papers like the linked user's library) and how often it comes.
 struct Subscription {
   std::int64_t id = 0;
   std::string email;
@@ -79,8 +80,48 @@ struct Subscription {
   std::vector<std::string> authors;     // followed authors
   std::vector<std::string> categories;  // followed categories
   bool top_papers = true;               // the day's / week's top papers
+  bool recommend = false;               // papers like the user's library (needs user_id)
   std::optional<UserId> user_id;        // set when subscribed while signed in
   std::int64_t created_at = 0;
+  // Written by the digest composer with the digest's outbox row (enqueue_mail): the latest
+  // announcement day the last digest covered, and its period ("2026-11-20", "2026-W47").
+  std::string last_digest_day;
+  std::string last_digest_period;
+};
+
+// One e-mail in the outbox. The idempotency key names what the message is for (a digest:
+// subscription and period; a confirmation: subscription and request), so composing the same
+// digest twice queues it once.
+enum class MailState { kQueued, kSending, kSent, kFailed, kBounced, kCancelled };
+
+struct OutboxMessage {
+  std::int64_t id = 0;
+  std::string key;  // unique
+  std::optional<std::int64_t> subscription_id;
+  std::string kind;  // "confirm" | "digest"
+  std::string recipient;
+  std::string message;              // the whole RFC 5322 message, CRLF line ends
+  std::vector<std::string> papers;  // a digest's paper ids
+  MailState state = MailState::kQueued;
+  std::int64_t attempts = 0;
+  std::int64_t next_attempt_at = 0;
+  std::string last_error;
+  std::int64_t created_at = 0;
+  std::int64_t sent_at = 0;
+  // Read with the message: its subscription's state (nullopt without one).
+  std::optional<SubscriptionState> subscription_state;
+};
+
+// Recorded on the subscription in the same transaction that queues its digest.
+struct DigestMark {
+  std::int64_t subscription_id = 0;
+  std::string day;     // latest announcement day covered
+  std::string period;  // "YYYY-MM-DD" (daily) or "YYYY-Www" (weekly)
+};
+
+struct OutboxCount {
+  MailState state = MailState::kQueued;
+  std::int64_t count = 0;
 };
 
 struct ListingEntry {
@@ -153,6 +194,28 @@ class AccountStore {
   virtual Result<std::vector<Subscription>> subscriptions() = 0;
   virtual Status set_subscription_state(std::int64_t id, SubscriptionState state) = 0;
   virtual Status remove_subscription(std::string_view email) = 0;
+  virtual Result<std::optional<Subscription>> get_subscription(std::int64_t id) = 0;
+
+  // --- the outbox: e-mail to send, sent exactly once per key
+  // Queues `m` (state queued, attempts 0) unless a message with its key exists; with a mark,
+  // records the subscription's last digest in the same transaction. Returns whether it was
+  // queued.
+  virtual Result<bool> enqueue_mail(const OutboxMessage& m, const DigestMark* mark) = 0;
+  // Messages to send at `now`, oldest first: queued ones whose next attempt is due, and those
+  // left "sending" by a run that died mid-send (in doubt: they are sent again).
+  virtual Result<std::vector<OutboxMessage>> due_mail(std::int64_t now, size_t limit) = 0;
+  // Moves a message to `state`. kSending counts an attempt; kQueued schedules the next one at
+  // `next_attempt_at`; kSent records `now` as its sending time. `error` is kept as last_error.
+  virtual Status update_mail(std::int64_t id, MailState state, std::int64_t now,
+                             std::int64_t next_attempt_at, std::string_view error) = 0;
+  // The earliest next attempt of a queued message (nullopt when none is queued).
+  virtual Result<std::optional<std::int64_t>> next_mail_at() = 0;
+  // Paper ids of the subscription's digests queued at or after `since`.
+  virtual Result<std::vector<std::string>> digest_papers_since(std::int64_t subscription_id,
+                                                               std::int64_t since) = 0;
+  virtual Result<std::vector<OutboxMessage>> outbox(std::optional<std::int64_t> subscription_id,
+                                                    size_t limit) = 0;
+  virtual Result<std::vector<OutboxCount>> outbox_counts() = 0;
 
   // --- the daily curated lists
   // Adds a paper to a day's list (source "paperboy"); kConflict when it is already on that

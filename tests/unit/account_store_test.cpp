@@ -700,7 +700,7 @@ TEST(AccountStoreMigration, UpgradesAVersion1Store) {
     auto s = open_sqlite_store({.data_dir = dir.path()});
     ASSERT_TRUE(s.ok()) << s.error().message();
     Store& store = **s;
-    EXPECT_EQ(store.schema_version(), 3);
+    EXPECT_EQ(store.schema_version(), 4);
     EXPECT_EQ(*store.count(), 2);
     EXPECT_EQ(*store.max_seq(), 2);
     auto p = store.get("2305.00001");
@@ -720,7 +720,7 @@ TEST(AccountStoreMigration, UpgradesAVersion1Store) {
   }
   auto ro = open_sqlite_store({.data_dir = dir.path(), .read_only = true});
   ASSERT_TRUE(ro.ok()) << ro.error().message();
-  EXPECT_EQ((*ro)->schema_version(), 3);
+  EXPECT_EQ((*ro)->schema_version(), 4);
 }
 
 }  // namespace

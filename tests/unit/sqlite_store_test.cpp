@@ -60,7 +60,7 @@ TEST_F(SqliteStoreTest, RoundTripsEveryField) {
   ASSERT_TRUE(got.ok());
   ASSERT_TRUE(got->has_value());
   EXPECT_EQ(**got, p);
-  EXPECT_EQ(store_->schema_version(), 3);
+  EXPECT_EQ(store_->schema_version(), 4);
 }
 
 TEST_F(SqliteStoreTest, UpsertIsIdempotent) {
@@ -226,7 +226,7 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndSchema) {
   auto s = open_sqlite_store({.data_dir = dir_.path()});
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(*(*s)->count(), 1);
-  EXPECT_EQ((*s)->schema_version(), 3);
+  EXPECT_EQ((*s)->schema_version(), 4);
 }
 
 TEST(SqliteStore, GarbageFileIsAClearError) {

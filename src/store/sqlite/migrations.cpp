@@ -161,10 +161,38 @@ CREATE TABLE dismissed_papers (
 );
 )sql";
 
-constexpr std::array<Migration, 3> kMigrations = {{
+// E-mail: the outbox (one row per message, unique by idempotency key, so that a digest is
+// queued once and sent once), what a subscription's last digest covered, and "papers like my
+// library" as a subscription topic.
+constexpr const char* kV4 = R"sql(
+CREATE TABLE outbox (
+  id              INTEGER PRIMARY KEY,
+  idem_key        TEXT NOT NULL UNIQUE,
+  subscription_id INTEGER REFERENCES subscriptions (id) ON DELETE CASCADE,
+  kind            TEXT NOT NULL,
+  recipient       TEXT NOT NULL,
+  message         TEXT NOT NULL,
+  papers          TEXT NOT NULL DEFAULT '[]',
+  state           TEXT NOT NULL DEFAULT 'queued',
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL DEFAULT 0,
+  last_error      TEXT NOT NULL DEFAULT '',
+  created_at      INTEGER NOT NULL,
+  sent_at         INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
+CREATE INDEX outbox_subscription ON outbox (subscription_id, created_at);
+
+ALTER TABLE subscriptions ADD COLUMN recommend INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE subscriptions ADD COLUMN last_digest_day TEXT NOT NULL DEFAULT '';
+ALTER TABLE subscriptions ADD COLUMN last_digest_period TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<Migration, 4> kMigrations = {{
     {1, "papers, versions, signals, daily listings, harvest state", kV1},
     {2, "users, sessions, votes, library, follows, subscriptions; announcement day", kV2},
     {3, "papers marked not interested", kV3},
+    {4, "e-mail outbox; digest progress per subscription", kV4},
 }};
 
 }  // namespace

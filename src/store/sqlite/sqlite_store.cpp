@@ -170,6 +170,17 @@ std::optional<SubscriptionState> parse_state(std::string_view s) {
   return std::nullopt;
 }
 
+constexpr std::array<std::string_view, 6> kMailStates = {"queued", "sending", "sent",
+                                                         "failed", "bounced", "cancelled"};
+
+std::string_view mail_state_name(MailState s) { return kMailStates[static_cast<size_t>(s)]; }
+
+std::optional<MailState> parse_mail_state(std::string_view s) {
+  for (size_t i = 0; i < kMailStates.size(); ++i)
+    if (kMailStates[i] == s) return static_cast<MailState>(i);
+  return std::nullopt;
+}
+
 std::string_view kind_name(FollowKind k) {
   return k == FollowKind::kAuthor ? "author" : "category";
 }
@@ -190,7 +201,10 @@ std::vector<std::string> unique_sorted(std::span<const std::string> ids) {
 #define PB_USER_COLUMNS "id, name, email, password_hash, created_at"
 #define PB_SUBSCRIPTION_COLUMNS                                                      \
   "id, email, frequency, state, queries, authors, categories, top_papers, user_id, " \
-  "created_at"
+  "created_at, recommend, last_digest_day, last_digest_period"
+#define PB_OUTBOX_COLUMNS                                                                    \
+  "o.id, o.idem_key, o.subscription_id, o.kind, o.recipient, o.message, o.papers, o.state, " \
+  "o.attempts, o.next_attempt_at, o.last_error, o.created_at, o.sent_at, s.state"
 
 class SqliteStore final : public Store {
  public:
@@ -737,11 +751,12 @@ class SqliteStore final : public Store {
     PB_ASSIGN_OR_RETURN(
         Stmt * s,
         stmt("INSERT INTO subscriptions (email, email_key, frequency, state, queries, authors, "
-             "categories, top_papers, user_id, created_at) "
-             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+             "categories, top_papers, user_id, created_at, recommend) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
              "ON CONFLICT (email_key) DO UPDATE SET frequency = excluded.frequency, "
              "queries = excluded.queries, authors = excluded.authors, "
              "categories = excluded.categories, top_papers = excluded.top_papers, "
+             "recommend = excluded.recommend, "
              "user_id = coalesce(excluded.user_id, subscriptions.user_id), "
              "state = CASE WHEN subscriptions.state = 'unsubscribed' THEN 'pending' "
              "ELSE subscriptions.state END "
@@ -755,7 +770,7 @@ class SqliteStore final : public Store {
       s->bind(9, *sub.user_id);
     else
       s->bind_null(9);
-    s->bind(10, sub.created_at);
+    s->bind(10, sub.created_at).bind(11, static_cast<std::int64_t>(sub.recommend ? 1 : 0));
     int rc = s->step();
     if (rc != SQLITE_ROW) return step_error(rc, "saving subscription");
     std::int64_t id = s->integer(0);
@@ -804,6 +819,129 @@ class SqliteStore final : public Store {
     ResetGuard g{*s};
     s->bind(1, ascii_lower(email));
     return done(*s, "removing subscription");
+  }
+
+  Result<std::optional<Subscription>> get_subscription(std::int64_t id) override {
+    PB_ASSIGN_OR_RETURN(Stmt * s,
+                        stmt("SELECT " PB_SUBSCRIPTION_COLUMNS " FROM subscriptions WHERE id = ?"));
+    ResetGuard g{*s};
+    s->bind(1, id);
+    int rc = s->step();
+    if (rc == SQLITE_DONE) return std::optional<Subscription>();
+    if (rc != SQLITE_ROW) return db_error("reading subscription");
+    PB_ASSIGN_OR_RETURN(Subscription sub, read_subscription(*s));
+    return std::optional<Subscription>(std::move(sub));
+  }
+
+  // --- the outbox
+
+  Result<bool> enqueue_mail(const OutboxMessage& m, const DigestMark* mark) override {
+    if (m.key.empty() || m.recipient.empty())
+      return Error::invalid_input("an outbox message needs a key and a recipient");
+    return transaction([&]() -> Result<bool> {
+      PB_ASSIGN_OR_RETURN(
+          Stmt * s,
+          stmt("INSERT INTO outbox (idem_key, subscription_id, kind, recipient, message, papers, "
+               "state, attempts, next_attempt_at, created_at) "
+               "VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?) ON CONFLICT (idem_key) DO NOTHING"));
+      {
+        ResetGuard g{*s};
+        s->bind(1, m.key);
+        if (m.subscription_id)
+          s->bind(2, *m.subscription_id);
+        else
+          s->bind_null(2);
+        s->bind(3, m.kind).bind(4, m.recipient).bind(5, m.message);
+        s->bind(6, to_json_array(m.papers)).bind(7, m.next_attempt_at).bind(8, m.created_at);
+        int rc = s->step();
+        if (rc != SQLITE_DONE) return step_error(rc, "queueing mail");
+      }
+      if (sqlite3_changes(db_) == 0) return false;
+      if (mark) {
+        PB_ASSIGN_OR_RETURN(Stmt * u, stmt("UPDATE subscriptions SET last_digest_day = ?, "
+                                           "last_digest_period = ? WHERE id = ?"));
+        ResetGuard g{*u};
+        u->bind(1, mark->day).bind(2, mark->period).bind(3, mark->subscription_id);
+        PB_RETURN_IF_ERROR(done(*u, "recording the digest"));
+      }
+      return true;
+    });
+  }
+
+  Result<std::vector<OutboxMessage>> due_mail(std::int64_t now, size_t limit) override {
+    PB_ASSIGN_OR_RETURN(
+        Stmt * s,
+        stmt("SELECT " PB_OUTBOX_COLUMNS " FROM outbox o LEFT JOIN subscriptions s ON "
+             "s.id = o.subscription_id WHERE o.state = 'sending' OR (o.state = 'queued' AND "
+             "o.next_attempt_at <= ?) ORDER BY o.id LIMIT ?"));
+    ResetGuard g{*s};
+    s->bind(1, now).bind(2, static_cast<std::int64_t>(limit));
+    return read_outbox_rows(*s);
+  }
+
+  Status update_mail(std::int64_t id, MailState state, std::int64_t now,
+                     std::int64_t next_attempt_at, std::string_view error) override {
+    PB_ASSIGN_OR_RETURN(
+        Stmt * s, stmt("UPDATE outbox SET state = ?, attempts = attempts + ?, next_attempt_at = ?, "
+                       "last_error = ?, sent_at = ? WHERE id = ?"));
+    ResetGuard g{*s};
+    s->bind(1, mail_state_name(state))
+        .bind(2, static_cast<std::int64_t>(state == MailState::kSending ? 1 : 0))
+        .bind(3, next_attempt_at)
+        .bind(4, error)
+        .bind(5, state == MailState::kSent ? now : 0)
+        .bind(6, id);
+    PB_RETURN_IF_ERROR(done(*s, "updating the outbox"));
+    if (sqlite3_changes(db_) == 0)
+      return Error::not_found(fmt::format("no outbox message with id {}", id));
+    return ok_status();
+  }
+
+  Result<std::optional<std::int64_t>> next_mail_at() override {
+    PB_ASSIGN_OR_RETURN(Stmt * s,
+                        stmt("SELECT min(next_attempt_at) FROM outbox WHERE state = 'queued'"));
+    ResetGuard g{*s};
+    if (s->step() != SQLITE_ROW) return db_error("reading the outbox");
+    if (s->is_null(0)) return std::optional<std::int64_t>();
+    return std::optional<std::int64_t>(s->integer(0));
+  }
+
+  Result<std::vector<std::string>> digest_papers_since(std::int64_t subscription_id,
+                                                       std::int64_t since) override {
+    PB_ASSIGN_OR_RETURN(Stmt * s, stmt("SELECT papers FROM outbox WHERE subscription_id = ? AND "
+                                       "kind = 'digest' AND created_at >= ?"));
+    ResetGuard g{*s};
+    s->bind(1, subscription_id).bind(2, since);
+    std::vector<std::string> out;
+    int rc;
+    while ((rc = s->step()) == SQLITE_ROW)
+      for (auto& id : from_json_array(s->text(0))) out.push_back(std::move(id));
+    if (rc != SQLITE_DONE) return db_error("reading the outbox");
+    return out;
+  }
+
+  Result<std::vector<OutboxMessage>> outbox(std::optional<std::int64_t> subscription_id,
+                                            size_t limit) override {
+    PB_ASSIGN_OR_RETURN(
+        Stmt * s, stmt("SELECT " PB_OUTBOX_COLUMNS " FROM outbox o LEFT JOIN subscriptions s ON "
+                       "s.id = o.subscription_id WHERE (? IS NULL OR o.subscription_id = ?) "
+                       "ORDER BY o.id DESC LIMIT ?"));
+    ResetGuard g{*s};
+    if (subscription_id)
+      s->bind(1, *subscription_id).bind(2, *subscription_id);
+    else
+      s->bind_null(1).bind_null(2);
+    s->bind(3, static_cast<std::int64_t>(limit));
+    return read_outbox_rows(*s);
+  }
+
+  Result<std::vector<OutboxCount>> outbox_counts() override {
+    PB_ASSIGN_OR_RETURN(auto rows,
+                        count_by("SELECT state, count(*) FROM outbox GROUP BY state ORDER BY 1"));
+    std::vector<OutboxCount> out;
+    for (const auto& r : rows)
+      if (auto st = parse_mail_state(r.key)) out.push_back({*st, r.count});
+    return out;
   }
 
   // --- the daily curated lists
@@ -1126,7 +1264,44 @@ class SqliteStore final : public Store {
     sub.top_papers = s.integer(7) != 0;
     if (!s.is_null(8)) sub.user_id = s.integer(8);
     sub.created_at = s.integer(9);
+    sub.recommend = s.integer(10) != 0;
+    sub.last_digest_day = s.text(11);
+    sub.last_digest_period = s.text(12);
     return sub;
+  }
+
+  Result<OutboxMessage> read_outbox(const Stmt& s) {
+    OutboxMessage m;
+    m.id = s.integer(0);
+    m.key = s.text(1);
+    if (!s.is_null(2)) m.subscription_id = s.integer(2);
+    m.kind = s.text(3);
+    m.recipient = s.text(4);
+    m.message = s.text(5);
+    m.papers = from_json_array(s.text(6));
+    auto state = parse_mail_state(s.text(7));
+    if (!state)
+      return Error::corrupt(
+          fmt::format("store: outbox message {} has an unknown state '{}'", m.id, s.text(7)));
+    m.state = *state;
+    m.attempts = s.integer(8);
+    m.next_attempt_at = s.integer(9);
+    m.last_error = s.text(10);
+    m.created_at = s.integer(11);
+    m.sent_at = s.integer(12);
+    if (!s.is_null(13)) m.subscription_state = parse_state(s.text(13));
+    return m;
+  }
+
+  Result<std::vector<OutboxMessage>> read_outbox_rows(Stmt& s) {
+    std::vector<OutboxMessage> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      PB_ASSIGN_OR_RETURN(OutboxMessage m, read_outbox(s));
+      out.push_back(std::move(m));
+    }
+    if (rc != SQLITE_DONE) return db_error("reading the outbox");
+    return out;
   }
 
   Status migrate(bool read_only) {
