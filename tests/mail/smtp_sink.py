@@ -54,7 +54,8 @@ class Sink:
         with open(base + ".tmp", "wb") as f:
             f.write(envelope.original_content or envelope.content)
         meta = {"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
-                "auth": session.authenticated, "tls": session.ssl is not None}
+                "auth": session.auth_data if session.authenticated else None,
+                "tls": server._tls_protocol is not None}
         with open(base + ".json", "w") as f:
             json.dump(meta, f)
         os.rename(base + ".tmp", base + ".eml")
@@ -80,7 +81,7 @@ def main():
 
         def authenticator(server, session, envelope, mechanism, auth_data):
             ok = (auth_data.login.decode() == user and auth_data.password.decode() == password)
-            return AuthResult(success=ok)
+            return AuthResult(success=ok, handled=False, auth_data=user if ok else None)
 
         kwargs.update(authenticator=authenticator, auth_required=True,
                       auth_require_tls=bool(args.tls))

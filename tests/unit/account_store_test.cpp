@@ -374,6 +374,111 @@ TEST_F(AccountStoreTest, Follows) {
 
 // --- subscriptions
 
+TEST_F(AccountStoreTest, OutboxQueuesOncePerKeyAndRecordsTheDigest) {
+  Subscription s;
+  s.email = "r@example.org";
+  s.created_at = 1;
+  auto id = store_->upsert_subscription(s);
+  ASSERT_TRUE(id.ok());
+  OutboxMessage m;
+  m.key = "digest:1:daily:2026-11-20";
+  m.subscription_id = *id;
+  m.kind = "digest";
+  m.recipient = s.email;
+  m.message = "Subject: x\r\n\r\nbody\r\n";
+  m.papers = {"2511.00001", "2511.00002"};
+  m.next_attempt_at = 100;
+  m.created_at = 100;
+  const DigestMark mark{*id, "2026-11-20", "2026-11-20"};
+  auto q = store_->enqueue_mail(m, &mark);
+  ASSERT_TRUE(q.ok()) << q.error().message();
+  EXPECT_TRUE(*q);
+  // The same key again: not queued, and the mark is not rewritten.
+  const DigestMark other{*id, "2026-11-21", "2026-11-21"};
+  q = store_->enqueue_mail(m, &other);
+  ASSERT_TRUE(q.ok());
+  EXPECT_FALSE(*q);
+  auto sub = store_->get_subscription(*id);
+  ASSERT_TRUE(sub.ok() && *sub);
+  EXPECT_EQ((*sub)->last_digest_day, "2026-11-20");
+  EXPECT_EQ((*sub)->last_digest_period, "2026-11-20");
+  auto papers = store_->digest_papers_since(*id, 0);
+  ASSERT_TRUE(papers.ok());
+  EXPECT_EQ(*papers, m.papers);
+  papers = store_->digest_papers_since(*id, 101);
+  ASSERT_TRUE(papers.ok());
+  EXPECT_TRUE(papers->empty());
+}
+
+TEST_F(AccountStoreTest, OutboxStatesAttemptsAndDueTimes) {
+  OutboxMessage m;
+  m.key = "k1";
+  m.kind = "digest";
+  m.recipient = "a@example.org";
+  m.message = "m";
+  m.next_attempt_at = 50;
+  m.created_at = 10;
+  ASSERT_TRUE(store_->enqueue_mail(m, nullptr).ok());
+  m.key = "k2";
+  m.next_attempt_at = 500;
+  ASSERT_TRUE(store_->enqueue_mail(m, nullptr).ok());
+  auto due = store_->due_mail(100, 10);
+  ASSERT_TRUE(due.ok());
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].key, "k1");
+  EXPECT_EQ((*due)[0].state, MailState::kQueued);
+  const auto id = (*due)[0].id;
+  // "sending" is due whatever its time: a run that died mid-send left it in doubt.
+  ASSERT_TRUE(store_->update_mail(id, MailState::kSending, 100, 0, "").ok());
+  due = store_->due_mail(0, 10);
+  ASSERT_TRUE(due.ok());
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].state, MailState::kSending);
+  EXPECT_EQ((*due)[0].attempts, 1);
+  ASSERT_TRUE(store_->update_mail(id, MailState::kQueued, 100, 160, "451 try later").ok());
+  auto next = store_->next_mail_at();
+  ASSERT_TRUE(next.ok() && *next);
+  EXPECT_EQ(**next, 160);
+  ASSERT_TRUE(store_->update_mail(id, MailState::kSending, 160, 0, "").ok());
+  ASSERT_TRUE(store_->update_mail(id, MailState::kSent, 161, 0, "").ok());
+  auto all = store_->outbox(std::nullopt, 10);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[1].state, MailState::kSent);
+  EXPECT_EQ((*all)[1].attempts, 2);
+  EXPECT_EQ((*all)[1].sent_at, 161);
+  EXPECT_FALSE((*all)[1].subscription_state.has_value());
+  auto counts = store_->outbox_counts();
+  ASSERT_TRUE(counts.ok());
+  ASSERT_EQ(counts->size(), 2u);
+  EXPECT_FALSE(store_->update_mail(999, MailState::kSent, 1, 0, "").ok());
+  // A message without a key or recipient is refused.
+  m.key = "";
+  EXPECT_FALSE(store_->enqueue_mail(m, nullptr).ok());
+}
+
+TEST_F(AccountStoreTest, RemovingASubscriptionRemovesItsMail) {
+  Subscription s;
+  s.email = "gone@example.org";
+  auto id = store_->upsert_subscription(s);
+  ASSERT_TRUE(id.ok());
+  OutboxMessage m;
+  m.key = "confirm:x";
+  m.subscription_id = *id;
+  m.kind = "confirm";
+  m.recipient = s.email;
+  m.message = "m";
+  ASSERT_TRUE(store_->enqueue_mail(m, nullptr).ok());
+  auto due = store_->due_mail(0, 10);
+  ASSERT_TRUE(due.ok());
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].subscription_state, SubscriptionState::kPending);
+  ASSERT_TRUE(store_->remove_subscription("GONE@example.org").ok());
+  due = store_->due_mail(0, 10);
+  ASSERT_TRUE(due.ok());
+  EXPECT_TRUE(due->empty());
+}
+
 TEST_F(AccountStoreTest, SubscriptionUpsertSemantics) {
   Subscription s;
   s.email = "Reader@Example.org";

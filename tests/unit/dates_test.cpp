@@ -65,6 +65,12 @@ TEST(Dates, DayArithmeticAndWeekdays) {
   EXPECT_EQ(dates::weekday("1970-01-01"), 3);  // a Thursday
   EXPECT_EQ(dates::weekday("2026-11-26"), 3);  // a Thursday
   EXPECT_EQ(dates::weekday("2026-11-23"), 0);  // a Monday
+  // ISO weeks: week 1 holds the year's first Thursday.
+  EXPECT_EQ(dates::iso_week("2026-11-26"), "2026-W48");
+  EXPECT_EQ(dates::iso_week("2026-01-01"), "2026-W01");  // a Thursday
+  EXPECT_EQ(dates::iso_week("2021-01-03"), "2020-W53");  // a Sunday, still 2020's last week
+  EXPECT_EQ(dates::iso_week("2024-12-30"), "2025-W01");  // a Monday, already 2025's first
+  EXPECT_EQ(dates::iso_week("not a day"), "");
   EXPECT_EQ(dates::weekday("2026-11-29"), 6);  // a Sunday
 }
 
