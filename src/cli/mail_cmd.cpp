@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <fstream>
@@ -106,6 +107,14 @@ int cmd_digest_run(const Globals& g, const DigestArgs& a) {
   out["no_news"] = c.no_news;
   out["empty"] = c.empty;
   out["compose_seconds"] = c.seconds;
+  if (!c.train_ms.empty()) {
+    std::vector<double> t = c.train_ms;
+    std::sort(t.begin(), t.end());
+    out["recommend_models"] = t.size();
+    out["train_ms_p50"] = t[t.size() / 2];
+    out["train_ms_p95"] = t[std::min(t.size() - 1, t.size() * 95 / 100)];
+    out["train_ms_max"] = t.back();
+  }
   if (!a.json && !g.quiet)
     fmt::print(stderr,
                "{} digest{} {} for announcement day {} ({} subscriptions: {} already queued, {} "

@@ -129,6 +129,7 @@ class Composer {
       ro.last_day = last;
       ro.candidate_days = 14;
       auto recs = engine::recommend(store_, snapshot_, *sub.user_id, ro, analyzer_);
+      if (recs.ok() && recs->basis != "none") train_ms_.push_back(recs->train_ms);
       if (recs.ok() && recs->basis != "none") {
         Candidates c{"Recommended for you", "like your library", {}, {}};
         for (const auto& r : recs->items)
@@ -268,6 +269,7 @@ class Composer {
       ++(queued ? sum.queued : sum.already);
     }
     sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    sum.train_ms = std::move(train_ms_);
     return sum;
   }
 
@@ -279,6 +281,7 @@ class Composer {
   const ComposeOptions& options_;
   std::unordered_map<std::string, std::unique_ptr<Window>> windows_;
   std::string date_;  // the run's day: curated lists count up to it
+  std::vector<double> train_ms_;
 };
 
 }  // namespace

@@ -112,6 +112,7 @@ struct ComposeSummary {
   size_t empty = 0;          // announcements, but nothing for this subscriber
   std::string latest_day;    // latest announcement day on or before the run's date
   double seconds = 0;
+  std::vector<double> train_ms;  // per "papers like my library" digest: the model's training
 };
 
 // Composes and queues the digests due on options.date. `on_digest` (optional) sees each
