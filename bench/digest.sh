@@ -29,8 +29,12 @@ if [[ ! -f bench/out/hfkw/queries.test.jsonl ]]; then
   python3 bench/make_hf_keywords.py ../shared/data bench/out/hfkw
 fi
 
-# The run's day: the latest announcement day in the store.
-day=$(sqlite3 "$data/paperboy.db" "SELECT max(announcement_day) FROM papers")
+# The run's day: the corpus's busiest announcement day (792 papers, a full arXiv day for
+# these categories; its last days hold only a handful).
+day=$(sqlite3 "$data/paperboy.db" \
+  "SELECT announcement_day FROM papers GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
+papers_that_day=$(sqlite3 "$data/paperboy.db" \
+  "SELECT count(*) FROM papers WHERE announcement_day = '$day'")
 echo "== $subs subscribers, digests for $day"
 sqlite3 "$data/paperboy.db" "DELETE FROM outbox; DELETE FROM subscriptions;
   DELETE FROM saved_papers; DELETE FROM users WHERE name LIKE 'bench%';"
@@ -90,9 +94,10 @@ run again
 kill $sink
 mailed=$(find "$out/mailbox" -name '*.eml' | wc -l)
 
-python3 - "$out" "$subs" "$day" "$mailed" <<'PY' | tee "$out/result.md"
+python3 - "$out" "$subs" "$day" "$mailed" "$papers_that_day" <<'PY' | tee "$out/result.md"
 import json, re, sys
 out, subs, day, mailed = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+day_papers = int(sys.argv[5])
 def time_of(name):
     t = open(f"{out}/time-{name}.txt").read()
     wall = t.split("Elapsed (wall clock) time (h:mm:ss or m:ss): ")[1].split()[0].split(":")
@@ -109,7 +114,8 @@ print(f"| {subs:,} | {f['composed']:,} | {f['compose_seconds']:.2f} | **{f['comp
       f"{f.get('train_ms_p50', 0):.1f} / {f.get('train_ms_p95', 0):.1f} / {f.get('train_ms_max', 0):.1f} | "
       f"{f['sent']:,} ({mailed:,} in the sink) | {f['sent'] / send_secs:,.0f} | {wall:.1f} | {rss} | {a['composed']} / {a['sent']} |")
 print()
-print(f"Announcement day {day}; {f['empty']:,} subscribers had nothing new, {f['no_news']:,} no announcements.")
+print(f"Announcement day {day} ({day_papers:,} papers announced, the pool each model ranks); "
+      f"{f['empty']:,} subscribers had nothing new, {f['no_news']:,} no announcements.")
 PY
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 {

@@ -3,6 +3,7 @@
 //
 //   recommend_bench --corpus arxiv.jsonl.gz [--users 200] [--pool 2000] [--negatives 1000]
 //                   [--min-papers 5] [--max-papers 40] [--c 0.1] [--seed 1] [--out FILE.md]
+//                   [--model DIR [--embedding-weight 0.5]]
 //
 // Simulated users: an author with between min and max papers in the corpus is a user whose
 // interests are those papers. The author's latest paper is held out; the others are the
@@ -14,6 +15,9 @@
 //             seeded sample of the candidates, as the engine does), scored by decision value;
 //   centroid: cosine between a candidate and the centroid of the saved papers;
 //   recent:   newest first (announcement day, then id descending: arXiv numbers in order).
+// With --model, two more methods use the model's embeddings of title and abstract: the SVM on
+// TF-IDF plus the embedding scaled by --embedding-weight (as engine::recommend does with a
+// vector set), and embedding centroid cosine.
 // Features are built as engine::TfIdfFeaturizer builds them (title twice plus abstract, same
 // analyzer, (1 + ln tf) ln(1 + N / df)), with df counted over the whole corpus instead of read
 // from an index. Training time per user is measured alone (features prepared beforehand).
@@ -26,6 +30,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
@@ -34,6 +39,7 @@
 #include <vector>
 
 #include "core/dates.hpp"
+#include "embed/embedder.hpp"
 #include "ingest/reader.hpp"
 #include "rank/recommend.hpp"
 #include "text/analyzer.hpp"
@@ -56,7 +62,11 @@ struct Doc {
   std::vector<std::string> authors;
   std::vector<std::pair<std::uint32_t, float>> tf;  // term id, weighted count
   rank::SparseVector vec;
+  rank::SparseVector with_emb;  // vec plus the scaled embedding (with --model)
+  std::string text;             // title and abstract, for the embedder
 };
+
+constexpr std::uint32_t kEmbeddingBase = 1u << 30;  // feature ids of embedding dimensions
 
 double pct(std::vector<double> v, double p) {
   if (v.empty()) return 0;
@@ -68,7 +78,8 @@ double pct(std::vector<double> v, double p) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string corpus, out_path;
+  std::string corpus, out_path, model_dir;
+  double emb_weight = 0.5;
   size_t users = 200, pool = 2000, negatives = 1000, min_papers = 5, max_papers = 40;
   std::uint64_t seed = 1;
   double c_param = 0.1;
@@ -96,6 +107,10 @@ int main(int argc, char** argv) {
       c_param = std::stod(val());
     else if (a == "--out")
       out_path = val();
+    else if (a == "--model")
+      model_dir = val();
+    else if (a == "--embedding-weight")
+      emb_weight = std::stod(val());
     else
       die("unknown argument " + a);
   }
@@ -137,6 +152,8 @@ int main(int argc, char** argv) {
     };
     count(p.title, 2.0f);
     count(p.abstract, 1.0f);
+    if (!model_dir.empty())
+      d.text = text::tex_to_text(p.title) + "\n\n" + text::tex_to_text(p.abstract);
     d.tf.assign(tf.begin(), tf.end());
     auto [it, fresh] = slot.emplace(d.id, docs.size());
     if (fresh)
@@ -153,6 +170,24 @@ int main(int argc, char** argv) {
     rank::normalise(d.vec);
     d.tf.clear();
     d.tf.shrink_to_fit();
+  }
+  if (!model_dir.empty()) {
+    auto model = embed::load_model(model_dir);
+    if (!model.ok()) die(model.error().message());
+    const auto t_emb = Clock::now();
+    std::vector<std::string> texts;
+    for (auto& d : docs) texts.push_back(std::move(d.text));
+    auto e = (*model)->embed(texts, embed::Kind::kDocument, {.threads = 0});
+    if (!e.ok()) die(e.error().message());
+    for (size_t i = 0; i < docs.size(); ++i) {
+      docs[i].with_emb = docs[i].vec;
+      const auto row = e->row(i);
+      for (size_t j = 0; j < row.size(); ++j)
+        docs[i].with_emb.push_back({kEmbeddingBase + static_cast<std::uint32_t>(j),
+                                    static_cast<float>(emb_weight * row[j])});
+    }
+    fmt::print("embedded with {} in {:.1f} s\n", (*model)->model_id(),
+               std::chrono::duration<double>(Clock::now() - t_emb).count());
   }
   // Time order: day, then id (arXiv numbers are assigned in submission order).
   std::vector<size_t> by_time(docs.size());
@@ -183,8 +218,13 @@ int main(int argc, char** argv) {
 
   // 3. Rank.
   const std::vector<size_t> ks = {5, 20, 100};
-  enum { kModel, kCentroid, kRecent, kMethods };
-  const char* names[kMethods] = {"linear SVM (TF-IDF)", "centroid cosine", "most recent"};
+  enum { kModel, kCentroid, kRecent, kModelEmb, kCentroidEmb, kMethods };
+  const std::string emb_name = model_dir.empty() ? "" : std::filesystem::path(model_dir).filename().string();
+  const std::string names[kMethods] = {
+      "linear SVM (TF-IDF)", "centroid cosine", "most recent",
+      fmt::format("linear SVM (TF-IDF + {} embedding x{})", emb_name, emb_weight),
+      fmt::format("embedding centroid cosine ({})", emb_name)};
+  const int methods = model_dir.empty() ? kRecent + 1 : kMethods;
   std::vector<std::vector<size_t>> hits(kMethods, std::vector<size_t>(ks.size(), 0));
   std::vector<double> train_ms, rank_ms, epochs, mrr(kMethods, 0);
   std::vector<size_t> n_pos;
@@ -231,11 +271,26 @@ int main(int argc, char** argv) {
     rank_ms.push_back(std::chrono::duration<double, std::milli>(t2 - t1b).count());
     epochs.push_back(model.epochs);
     auto cent = rank::centroid(pos);
+    std::vector<double> emb_score;
+    rank::SparseVector emb_cent;
+    if (methods == kMethods) {
+      std::vector<rank::SparseVector> pos_e, neg_e, cand_e;
+      for (size_t i : ps) pos_e.push_back(docs[i].with_emb);
+      for (size_t i : neg_idx) neg_e.push_back(docs[i].with_emb);
+      for (size_t c : cands) cand_e.push_back(docs[c].with_emb);
+      emb_score = rank::score_all(rank::train_linear_svm(pos_e, neg_e, so), cand_e);
+      for (auto& v : pos_e) {
+        std::erase_if(v, [](const rank::Feature& f) { return f.id < kEmbeddingBase; });
+      }
+      emb_cent = rank::centroid(pos_e);
+    }
 
-    for (int m = 0; m < kMethods; ++m) {
+    for (int m = 0; m < methods; ++m) {
       auto score = [&](size_t c) -> double {
         if (m == kModel) return model_score[c];
         if (m == kCentroid) return rank::dot(cent, docs[cands[c]].vec);
+        if (m == kModelEmb) return emb_score[c];
+        if (m == kCentroidEmb) return rank::dot(emb_cent, docs[cands[c]].with_emb);
         return static_cast<double>(time_rank[cands[c]]);
       };
       // Rank of the held-out paper: 1 + candidates scoring higher (ties: by id, as the engine).
@@ -267,7 +322,7 @@ int main(int argc, char** argv) {
       "| method | recall@5 | recall@20 | recall@100 | MRR |\n|---|---:|---:|---:|---:|\n",
       when, eligible.size(), corpus, docs.size(), min_papers, max_papers, pct(pos_d, 0.5), pool,
       negatives, c_param, seed);
-  for (int m = 0; m < kMethods; ++m)
+  for (int m = 0; m < methods; ++m)
     md += fmt::format("| {} | {:.3f} | {:.3f} | {:.3f} | {:.3f} |\n", names[m], hits[m][0] / u,
                       hits[m][1] / u, hits[m][2] / u, mrr[m] / u);
   md += fmt::format(

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,24 +35,24 @@ inline nlohmann::json wordpiece_tokenizer_json(nlohmann::json vocab) {
             {"vocab", std::move(vocab)}}}};
 }
 
-inline void write_static_model(const std::filesystem::path& dir,
-                               const std::vector<std::string>& words, size_t dim,
-                               std::uint64_t seed) {
+// A model2vec model whose row for words[i] is rows[i] (all of one dimension).
+inline void write_static_model_rows(const std::filesystem::path& dir,
+                                    const std::vector<std::string>& words,
+                                    const std::vector<std::vector<float>>& rows) {
   std::filesystem::create_directories(dir);
+  const size_t dim = rows.empty() ? 1 : rows[0].size();
   nlohmann::json vocab = nlohmann::json::object();
   vocab["[UNK]"] = 0;
   std::vector<float> table(dim, 0.0f);
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> g;
-  for (const auto& w : words) {
-    if (vocab.contains(w)) continue;
-    vocab[w] = vocab.size();
-    for (size_t i = 0; i < dim; ++i) table.push_back(g(rng));
+  for (size_t k = 0; k < words.size(); ++k) {
+    if (vocab.contains(words[k])) continue;
+    vocab[words[k]] = vocab.size();
+    table.insert(table.end(), rows[k].begin(), rows[k].end());
   }
-  const size_t rows = table.size() / dim;
+  const size_t n_rows = table.size() / dim;
   nlohmann::json header = {{"embeddings",
                             {{"dtype", "F32"},
-                             {"shape", {rows, dim}},
+                             {"shape", {n_rows, dim}},
                              {"data_offsets", {0, table.size() * sizeof(float)}}}}};
   std::string h = header.dump();
   h.append((8 - h.size() % 8) % 8, ' ');
@@ -63,6 +64,23 @@ inline void write_static_model(const std::filesystem::path& dir,
            static_cast<std::streamsize>(table.size() * sizeof(float)));
   std::ofstream(dir / "tokenizer.json") << wordpiece_tokenizer_json(vocab).dump();
   std::ofstream(dir / "config.json") << R"({"model_type": "model2vec", "normalize": true})";
+}
+
+// A model2vec model with a seeded random row per word.
+inline void write_static_model(const std::filesystem::path& dir,
+                               const std::vector<std::string>& words, size_t dim,
+                               std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> g;
+  std::vector<std::vector<float>> rows;
+  std::set<std::string> seen;
+  for (const auto& w : words) {
+    std::vector<float> r(dim);
+    if (seen.insert(w).second)  // duplicates keep their first row (and draw nothing)
+      for (auto& x : r) x = g(rng);
+    rows.push_back(std::move(r));
+  }
+  write_static_model_rows(dir, words, rows);
 }
 
 }  // namespace pb::testing

@@ -12,6 +12,7 @@
 #include "core/dates.hpp"
 #include "core/files.hpp"
 #include "engine/lexical_search.hpp"
+#include "engine/vectors.hpp"
 #include "index/lexical/index.hpp"
 #include "text/analyzer.hpp"
 
@@ -79,6 +80,14 @@ int cmd_digest_run(const Globals& g, const DigestArgs& a) {
   co.top = a.top;
   co.dry_run = a.dry_run;
   co.only = a.only;
+  std::unique_ptr<engine::VectorSet> vectors;  // embedding features for "like my library"
+  const auto vdir = std::filesystem::path(g.data_dir) / "vectors";
+  if (std::filesystem::exists(vdir / "ACTIVE")) {
+    auto opened = engine::VectorSet::open_active(vdir);
+    if (!opened.ok()) return fail(opened.error());
+    vectors = std::move(*opened);
+    co.vectors = vectors.get();
+  }
   text::Analyzer analyzer;
   auto snap = (*index)->snapshot();
   Status write_status;

@@ -574,6 +574,7 @@ struct RecommendArgs {
   std::string query;
   size_t days = 7;
   std::vector<std::string> dismiss;
+  double embedding_weight = engine::RecommendOptions{}.embedding_weight;
 };
 
 int cmd_recommend(const Globals& g, const RecommendArgs& a) {
@@ -603,6 +604,15 @@ int cmd_recommend(const Globals& g, const RecommendArgs& a) {
   o.k = a.k;
   o.query = a.query;
   o.candidate_days = a.days;
+  o.embedding_weight = a.embedding_weight;
+  // Embedding features from the active vector set, when there is one.
+  std::unique_ptr<engine::VectorSet> vectors;
+  if (a.embedding_weight > 0 && std::filesystem::exists(vectors_dir(g) / "ACTIVE")) {
+    auto opened = engine::VectorSet::open_active(vectors_dir(g));
+    if (!opened.ok()) return fail(opened.error());
+    vectors = std::move(*opened);
+    o.vectors = vectors.get();
+  }
   text::Analyzer analyzer;
   auto snap = (*index)->snapshot();
   auto res = engine::recommend(**store, *snap, (*user)->id, o, analyzer);
@@ -1011,6 +1021,12 @@ int run(int argc, char** argv) {
   recommendc->add_option("--days", rec.days, "Latest announcement days to recommend from")
       ->capture_default_str()
       ->check(CLI::Range(1, 3650));
+  recommendc
+      ->add_option("--embedding-weight", rec.embedding_weight,
+                   "Weight of the papers' embeddings (the active vector set) next to TF-IDF "
+                   "terms in the user's model (0: terms only)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 10.0));
   recommendc->add_option("--not-interested", rec.dismiss,
                          "Mark these papers not interested for the user first (they become "
                          "negatives and are never recommended)");

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -128,7 +129,10 @@ class Composer {
       ro.first_day = first;
       ro.last_day = last;
       ro.candidate_days = 14;
-      auto recs = engine::recommend(store_, snapshot_, *sub.user_id, ro, analyzer_);
+      ro.vectors = options_.vectors;
+      ro.embedding_weight = options_.embedding_weight;
+      if (!rec_cache_) rec_cache_.emplace(snapshot_, analyzer_, ro.vectors, ro.embedding_weight);
+      auto recs = engine::recommend(store_, snapshot_, *sub.user_id, ro, analyzer_, &*rec_cache_);
       if (recs.ok() && recs->basis != "none") train_ms_.push_back(recs->train_ms);
       if (recs.ok() && recs->basis != "none") {
         Candidates c{"Recommended for you", "like your library", {}, {}};
@@ -282,6 +286,7 @@ class Composer {
   std::unordered_map<std::string, std::unique_ptr<Window>> windows_;
   std::string date_;  // the run's day: curated lists count up to it
   std::vector<double> train_ms_;
+  std::optional<engine::RecommendCache> rec_cache_;  // pools and vectors shared by all users
 };
 
 }  // namespace

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "engine/recommend.hpp"
 #include "index/lexical/index.hpp"
 #include "mail/message.hpp"
 #include "mail/smtp.hpp"
@@ -77,6 +78,9 @@ struct ComposeOptions {
   size_t per_topic = 10;          // candidates taken from each topic
   bool dry_run = false;           // compose, call on_digest, queue nothing
   std::vector<std::string> only;  // limit to these addresses (case-insensitive); empty = all
+  // "Papers like my library": embedding features from these vectors (engine/recommend.hpp).
+  const engine::VectorSet* vectors = nullptr;
+  double embedding_weight = 0.5;
 };
 
 struct DigestPaper {

@@ -5,12 +5,15 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
+#include <optional>
 #include <random>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "core/dates.hpp"
 #include "engine/lexical_search.hpp"
+#include "engine/vectors.hpp"
 #include "text/tex.hpp"
 
 namespace pb::engine {
@@ -45,6 +48,21 @@ rank::SparseVector TfIdfFeaturizer::vectorize(const Paper& paper) {
     v.push_back({id, static_cast<float>((1.0 + std::log(f)) * idf_[id])});
   rank::normalise(v);
   return v;
+}
+
+const rank::SparseVector& RecommendCache::vector_of(const Paper& p) {
+  auto it = paper_vectors.find(p.id);
+  if (it != paper_vectors.end()) return it->second;
+  rank::SparseVector v = features.vectorize(p);
+  if (embeddings_ && embedding_weight_ > 0) {
+    if (auto row = embeddings_->row_of(p.id)) {
+      const auto e = embeddings_->store().vector(*row);
+      for (size_t j = 0; j < e.size(); ++j)
+        v.push_back({kEmbeddingFeatureBase + static_cast<std::uint32_t>(j),
+                     static_cast<float>(embedding_weight_ * e[j])});
+    }
+  }
+  return paper_vectors.emplace(p.id, std::move(v)).first->second;
 }
 
 namespace {
@@ -83,7 +101,12 @@ Result<std::vector<Paper>> author_seeds(Store& store, const lexical::IndexSnapsh
 }  // namespace
 
 Result<Recommendations> recommend(Store& store, const lexical::IndexSnapshot& snapshot, UserId user,
-                                  const RecommendOptions& options, text::Analyzer& analyzer) {
+                                  const RecommendOptions& options, text::Analyzer& analyzer,
+                                  RecommendCache* shared) {
+  std::optional<RecommendCache> local;
+  RecommendCache& cache =
+      shared ? *shared
+             : local.emplace(snapshot, analyzer, options.vectors, options.embedding_weight);
   PB_ASSIGN_OR_RETURN(auto who, store.get_user(user));
   if (!who) return Error::not_found(fmt::format("no user {}", user));
   Recommendations out;
@@ -105,20 +128,27 @@ Result<Recommendations> recommend(Store& store, const lexical::IndexSnapshot& sn
   PB_ASSIGN_OR_RETURN(std::vector<Paper> dismissed, store.get_many(dismissed_ids));
 
   // The candidate pool: the latest announcement days.
-  std::vector<std::string> pool_ids;
-  std::string day;
-  if (options.last_day.empty()) {
-    PB_ASSIGN_OR_RETURN(day, store.latest_announcement_day());
-  } else {
-    PB_ASSIGN_OR_RETURN(day, store.announcement_day_before(dates::add_days(options.last_day, 1)));
+  const std::string pool_key = fmt::format("{}/{}/{}/{}", options.first_day, options.last_day,
+                                           options.candidate_days, options.max_candidates);
+  if (!cache.pools.count(pool_key)) {
+    std::vector<std::string> pool_ids;
+    std::string day;
+    if (options.last_day.empty()) {
+      PB_ASSIGN_OR_RETURN(day, store.latest_announcement_day());
+    } else {
+      PB_ASSIGN_OR_RETURN(day, store.announcement_day_before(dates::add_days(options.last_day, 1)));
+    }
+    for (size_t d = 0; d < options.candidate_days && !day.empty() && day >= options.first_day;
+         ++d) {
+      PB_ASSIGN_OR_RETURN(auto ids, store.announced_on(day, {}));
+      pool_ids.insert(pool_ids.end(), ids.begin(), ids.end());
+      if (pool_ids.size() >= options.max_candidates) break;
+      PB_ASSIGN_OR_RETURN(day, store.announcement_day_before(day));
+    }
+    PB_ASSIGN_OR_RETURN(auto loaded, store.get_many(pool_ids));
+    cache.pools.emplace(pool_key, std::move(loaded));
   }
-  for (size_t d = 0; d < options.candidate_days && !day.empty() && day >= options.first_day; ++d) {
-    PB_ASSIGN_OR_RETURN(auto ids, store.announced_on(day, {}));
-    pool_ids.insert(pool_ids.end(), ids.begin(), ids.end());
-    if (pool_ids.size() >= options.max_candidates) break;
-    PB_ASSIGN_OR_RETURN(day, store.announcement_day_before(day));
-  }
-  PB_ASSIGN_OR_RETURN(std::vector<Paper> pool, store.get_many(pool_ids));
+  const std::vector<Paper>& pool = cache.pools.at(pool_key);
 
   // Cold start: seeds from follows and the query stand in for the positives.
   std::unordered_set<std::string> seed_set;
@@ -164,17 +194,17 @@ Result<Recommendations> recommend(Store& store, const lexical::IndexSnapshot& sn
     out.basis = "library";
   }
 
-  TfIdfFeaturizer features(snapshot, analyzer);
+  TfIdfFeaturizer& features = cache.features;
   std::vector<rank::SparseVector> pos_vecs;
   pos_vecs.reserve(positives.size());
-  for (const auto& p : positives) pos_vecs.push_back(features.vectorize(p));
+  for (const auto& p : positives) pos_vecs.push_back(cache.vector_of(p));
   // Candidates: the pool without what the user already has (seeds stay: a followed author's
   // new paper is a good recommendation).
   std::vector<size_t> candidates;
   std::vector<rank::SparseVector> pool_vecs(pool.size());
   for (size_t i = 0; i < pool.size(); ++i) {
     if (liked_set.count(pool[i].id) || dismissed_set.count(pool[i].id)) continue;
-    pool_vecs[i] = features.vectorize(pool[i]);
+    pool_vecs[i] = cache.vector_of(pool[i]);
     candidates.push_back(i);
   }
   // Negatives: a seeded sample of the candidates that are not seeds.
@@ -186,7 +216,7 @@ Result<Recommendations> recommend(Store& store, const lexical::IndexSnapshot& sn
   if (neg_idx.size() > options.negatives) neg_idx.resize(options.negatives);
   std::vector<rank::SparseVector> neg_vecs;
   neg_vecs.reserve(dismissed.size() + neg_idx.size());
-  for (const auto& p : dismissed) neg_vecs.push_back(features.vectorize(p));
+  for (const auto& p : dismissed) neg_vecs.push_back(cache.vector_of(p));
   for (size_t i : neg_idx) neg_vecs.push_back(pool_vecs[i]);
 
   const auto t0 = std::chrono::steady_clock::now();
@@ -221,8 +251,10 @@ Result<Recommendations> recommend(Store& store, const lexical::IndexSnapshot& sn
     const auto [score, i] = scored[r];
     Recommendation rec;
     rec.score = score;
-    for (const auto& f : rank::explain(model, pool_vecs[i], options.explain_terms))
-      rec.terms.push_back(features.term(f.id));
+    // Terms only: an embedding dimension explains nothing to a reader.
+    for (const auto& f : rank::explain(model, pool_vecs[i], std::numeric_limits<size_t>::max()))
+      if (f.id < kEmbeddingFeatureBase && rec.terms.size() < options.explain_terms)
+        rec.terms.push_back(features.term(f.id));
     double best = -1;
     size_t best_j = 0;
     for (size_t j = 0; j < pos_vecs.size(); ++j) {
@@ -235,7 +267,7 @@ Result<Recommendations> recommend(Store& store, const lexical::IndexSnapshot& sn
       rec.nearest_title = text::tex_to_text(positives[best_j].title);
       rec.nearest_similarity = best;
     }
-    rec.paper = std::move(pool[i]);
+    rec.paper = pool[i];
     rec.title_text = text::tex_to_text(rec.paper.title);
     out.items.push_back(std::move(rec));
   }

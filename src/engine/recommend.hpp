@@ -29,6 +29,11 @@
 
 namespace pb::engine {
 
+class VectorSet;  // engine/vectors.hpp
+
+// Embedding features are numbered from here (TF-IDF term ids are dense from 0).
+inline constexpr std::uint32_t kEmbeddingFeatureBase = 1u << 28;
+
 struct RecommendOptions {
   size_t k = 10;
   size_t candidate_days = 7;  // latest announcement days that form the candidate pool
@@ -42,6 +47,10 @@ struct RecommendOptions {
   size_t seeds_per_follow = 50;   // cold start: papers taken per followed author / query
   std::string query;              // cold start: also seed from this search
   rank::SvmOptions svm;           // c, seed, ...
+  // Embedding features: with a vector set, each paper's unit vector scaled by this weight is
+  // appended to its TF-IDF vector (papers without a vector get none). 0 = TF-IDF only.
+  const VectorSet* vectors = nullptr;
+  double embedding_weight = 0.5;
 };
 
 struct Recommendation {
@@ -85,8 +94,33 @@ class TfIdfFeaturizer {
   std::vector<double> idf_;
 };
 
-// NotFound when `user` does not exist.
+// What recommend() can reuse across users over one index snapshot: the candidate pools (by
+// their days) and every paper's TF-IDF vector. A digest run recommends for many users over
+// the same days; with a cache each pool is read and analysed once. Not thread-safe; the
+// snapshot and analyzer must outlive it.
+class RecommendCache {
+ public:
+  RecommendCache(const lexical::IndexSnapshot& snapshot, text::Analyzer& analyzer,
+                 const VectorSet* embeddings = nullptr, double embedding_weight = 0)
+      : features(snapshot, analyzer),
+        embeddings_(embeddings),
+        embedding_weight_(embedding_weight) {}
+  // TF-IDF plus, with vectors, the paper's embedding (kEmbeddingFeatureBase + dimension).
+  const rank::SparseVector& vector_of(const Paper& p);
+
+  TfIdfFeaturizer features;
+  std::unordered_map<std::string, std::vector<Paper>> pools;          // by day range and limits
+  std::unordered_map<std::string, rank::SparseVector> paper_vectors;  // by paper id
+
+ private:
+  const VectorSet* embeddings_;
+  double embedding_weight_;
+};
+
+// NotFound when `user` does not exist. `cache` (optional) must have been made for `snapshot`
+// and the options' vectors and embedding weight.
 Result<Recommendations> recommend(Store& store, const lexical::IndexSnapshot& snapshot, UserId user,
-                                  const RecommendOptions& options, text::Analyzer& analyzer);
+                                  const RecommendOptions& options, text::Analyzer& analyzer,
+                                  RecommendCache* cache = nullptr);
 
 }  // namespace pb::engine

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <unordered_map>
 
 namespace pb::rank {
 
@@ -48,13 +49,17 @@ LinearModel train_linear_svm(std::span<const SparseVector> positives,
                              std::span<const SparseVector> negatives, const SvmOptions& options) {
   LinearModel model;
   if (positives.empty() || negatives.empty()) return model;
-  // Features seen in training, numbered densely; the constant bias feature comes last.
-  std::vector<std::uint32_t> ids;
+  // Features seen in training, numbered densely in order of appearance (a hash map: sorting
+  // every occurrence cost more than the solver); the constant bias feature comes last. The
+  // numbering does not change the arithmetic, so the model does not depend on it.
+  std::unordered_map<std::uint32_t, std::uint32_t> local;
+  std::vector<std::uint32_t> ids;  // local index -> feature id
+  local.reserve(4096);
   for (auto set : {positives, negatives})
     for (const auto& x : set)
-      for (const auto& f : x) ids.push_back(f.id);
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+      for (const auto& f : x)
+        if (local.try_emplace(f.id, static_cast<std::uint32_t>(ids.size())).second)
+          ids.push_back(f.id);
   const size_t bias = ids.size();
 
   struct Example {
@@ -74,8 +79,7 @@ LinearModel train_linear_svm(std::span<const SparseVector> positives,
     e.d = 1.0 / (2.0 * c);  // squared hinge: D_ii = 1 / (2 C_i), no upper bound on alpha
     double sq = 1.0;        // the bias feature
     for (const auto& f : x) {
-      auto it = std::lower_bound(ids.begin(), ids.end(), f.id);
-      e.x.push_back({static_cast<std::uint32_t>(it - ids.begin()), f.value});
+      e.x.push_back({local.at(f.id), f.value});
       sq += static_cast<double>(f.value) * f.value;
     }
     e.q = sq + e.d;
@@ -116,6 +120,8 @@ LinearModel train_linear_svm(std::span<const SparseVector> positives,
   model.bias = w[bias];
   for (size_t j = 0; j < ids.size(); ++j)
     if (w[j] != 0) model.weights.push_back({ids[j], static_cast<float>(w[j])});
+  std::sort(model.weights.begin(), model.weights.end(),
+            [](const Feature& a, const Feature& b) { return a.id < b.id; });
   return model;
 }
 
@@ -123,6 +129,12 @@ std::vector<double> score_all(const LinearModel& model, std::span<const SparseVe
   std::vector<double> out;
   out.reserve(xs.size());
   const std::uint32_t dims = model.weights.empty() ? 0 : model.weights.back().id + 1;
+  if (dims > (std::uint32_t{1} << 22) && dims / 64 > model.weights.size()) {
+    // Sparse ids far apart (e.g. embedding dimensions numbered after a large vocabulary): a
+    // dense table would be mostly empty, so merge instead.
+    for (const auto& x : xs) out.push_back(model.score(x));
+    return out;
+  }
   std::vector<float> w(dims, 0.0f);
   for (const auto& f : model.weights) w[f.id] = f.value;
   for (const auto& x : xs) {

@@ -332,6 +332,8 @@ void add_account_routes(App& app, httplib::Server& http) {
         }
         engine::RecommendOptions opts;
         opts.k = 20;
+        auto semantic = app.current_semantic();  // embedding features when vectors exist
+        if (semantic) opts.vectors = semantic->loaded.vectors.get();
         auto index = app.current_index();
         PB_ASSIGN_OR_RETURN(auto recs, engine::recommend(*w.store, *index->snapshot(), v.user->id,
                                                          opts, w.analyzer));

@@ -163,8 +163,11 @@ Status Server::Impl::mail_round(mail::Transport& transport, Store& store,
   if (!app.options.base_url.empty()) m.base_url = app.options.base_url;
   while (!m.base_url.empty() && m.base_url.back() == '/') m.base_url.pop_back();
   auto index = app.current_index();
+  auto semantic = app.current_semantic();
+  digest::ComposeOptions co;
+  if (semantic) co.vectors = semantic->loaded.vectors.get();
   PB_ASSIGN_OR_RETURN(auto composed,
-                      digest::compose_digests(store, *index->snapshot(), analyzer, m, {}));
+                      digest::compose_digests(store, *index->snapshot(), analyzer, m, co));
   if (composed.queued > 0)
     app.log(fmt::format("serve: {} digests queued for {}", composed.queued, composed.latest_day));
   PB_ASSIGN_OR_RETURN(auto lock, digest::DeliveryLock::try_acquire(app.options.data_dir));

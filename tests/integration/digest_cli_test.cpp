@@ -380,6 +380,37 @@ TEST_F(DigestCliTest, ConfirmationAndOneClickUnsubscribeThroughTheSite) {
   pb::testing::wait_child(server);
 }
 
+TEST_F(DigestCliTest, ServeSendsConfirmationsAndDigestsOnItsOwn) {
+  SmtpSink sink(dir_.path());
+  const int port = free_port();
+  const std::string base = fmt::format("http://127.0.0.1:{}", port);
+  ASSERT_EQ(
+      cli({"subscribers", "add", "sched@example.org", "--category", "cs.CL", "--base-url", base})
+          .exit_code,
+      0);
+  const pid_t server = pb::testing::spawn(
+      {"--data", data_, "serve", "--port", std::to_string(port), "--base-url", base, "--access-log",
+       "", "--smtp", sink.url(), "--smtp-tls", "none", "--mail-interval", "1"});
+  auto wait_for = [&](size_t n) {
+    for (int i = 0; i < 300 && sink.count() < n; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return sink.count();
+  };
+  ASSERT_EQ(wait_for(1), 1u);  // the confirmation, sent by the scheduler
+  const std::string text = sink.messages()[0]["text"];
+  std::smatch link;
+  ASSERT_TRUE(std::regex_search(text, link, std::regex(base + R"(/subscription/confirm\?t=\S+)")))
+      << text;
+  EXPECT_EQ(capture("curl -s -o /dev/null -w '%{http_code}' '" + link[0].str() + "'"), "200");
+  // Today's digest: the latest announcement day (Friday 2026-11-20) in cs.CL.
+  ASSERT_EQ(wait_for(2), 2u);
+  EXPECT_EQ(ids_in(sink.messages()[1]), std::vector<std::string>{"2611.00007"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // more rounds: nothing new
+  EXPECT_EQ(sink.count(), 2u);
+  kill(server, SIGTERM);
+  EXPECT_EQ(pb::testing::wait_child(server), 0);
+}
+
 TEST_F(DigestCliTest, AuthOverStartTls) {
   const fs::path cert = dir_ / "cert.pem", key = dir_ / "key.pem";
   const std::string gen = fmt::format(

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "../test_support.hpp"
+#include "digest/digest.hpp"
 #include "engine/lexical_search.hpp"
 #include "index/lexical/index.hpp"
 #include "store/store.hpp"
@@ -584,6 +585,62 @@ TEST_F(ServerTest, SubscribeRecordsAPendingSubscription) {
   ASSERT_TRUE(sub.ok() && *sub);
   EXPECT_EQ((*sub)->frequency, "weekly");
   EXPECT_EQ((*sub)->state, SubscriptionState::kPending);
+  // Double opt-in: a confirmation mail waits in the outbox, its link signed for this address.
+  auto mail = (*store)->outbox((*sub)->id, 10);
+  ASSERT_TRUE(mail.ok());
+  ASSERT_EQ(mail->size(), 1u);
+  EXPECT_EQ((*mail)[0].kind, "confirm");
+  EXPECT_EQ((*mail)[0].recipient, "news@example.org");
+  EXPECT_NE((*mail)[0].message.find("/subscription/confirm?t=3D"), std::string::npos);
+}
+
+TEST_F(ServerTest, PreferencesPageChangesTheDigestThroughItsSignedLink) {
+  StoreOptions so;
+  so.data_dir = dir_->path() / "data";
+  auto store = open_sqlite_store(so);
+  ASSERT_TRUE(store.ok());
+  Subscription s;
+  s.email = "prefs@example.org";
+  s.created_at = 1;
+  auto id = (*store)->upsert_subscription(s);
+  ASSERT_TRUE(id.ok());
+  auto sub = (*store)->get_subscription(*id);
+  ASSERT_TRUE(sub.ok() && *sub);
+  digest::MailSettings m;
+  auto secret = digest::load_secret(so.data_dir);
+  ASSERT_TRUE(secret.ok());
+  m.secret = *secret;
+  const std::string token = digest::make_link_token(m, digest::LinkPurpose::kPreferences, **sub, 1);
+  Browser b(port_);
+  auto page = b.get("/subscription?t=" + token);
+  ASSERT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("prefs@example.org"), std::string::npos);
+  // No session or CSRF token: the signed link is the credential.
+  httplib::Client c("127.0.0.1", port_);
+  auto r = c.Post("/subscription",
+                  "t=" + token + "&frequency=weekly&queries=diffusion%0Aattention%0A%0A" +
+                      "&authors=Alice+Smith&categories=cs.CL+cs.LG",
+                  "application/x-www-form-urlencoded");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  auto after = (*store)->get_subscription(*id);
+  ASSERT_TRUE(after.ok() && *after);
+  EXPECT_EQ((*after)->frequency, "weekly");
+  EXPECT_EQ((*after)->queries, (std::vector<std::string>{"diffusion", "attention"}));
+  EXPECT_EQ((*after)->authors, (std::vector<std::string>{"Alice Smith"}));
+  EXPECT_EQ((*after)->categories, (std::vector<std::string>{"cs.CL", "cs.LG"}));
+  EXPECT_FALSE((*after)->top_papers);
+  EXPECT_EQ((*after)->state, SubscriptionState::kConfirmed);
+  // A token for another purpose, or a tampered one, is refused.
+  const std::string unsub = digest::make_link_token(m, digest::LinkPurpose::kUnsubscribe, **sub, 1);
+  EXPECT_EQ(c.Get("/subscription?t=" + unsub)->status, 400);
+  std::string tampered = token;
+  tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+  EXPECT_EQ(c.Get("/subscription?t=" + tampered)->status, 400);
+  EXPECT_EQ(c.Post("/subscription", "t=" + tampered + "&frequency=daily",
+                   "application/x-www-form-urlencoded")
+                ->status,
+            400);
 }
 
 TEST_F(ServerTest, SubmitAPaperToTodaysList) {

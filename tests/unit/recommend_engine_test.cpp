@@ -14,8 +14,11 @@
 #include <string>
 #include <vector>
 
+#include "../model_util.hpp"
 #include "../test_support.hpp"
+#include "embed/embedder.hpp"
 #include "engine/lexical_search.hpp"
+#include "engine/vectors.hpp"
 #include "store/store.hpp"
 
 namespace pb::engine {
@@ -134,6 +137,75 @@ TEST_F(RecommendTest, SavedDiffusionPapersBringDiffusionPapersFirst) {
   ASSERT_EQ(again.items.size(), r.items.size());
   for (size_t i = 0; i < r.items.size(); ++i)
     EXPECT_EQ(again.items[i].paper.id, r.items[i].paper.id);
+}
+
+// Embedding features find papers that share meaning but no words with the library: papers
+// written with synonyms of the galaxy topic's words, which the embedding model places next to
+// them, against decoys written with words of no topic. On terms alone the two kinds look the
+// same (new words and filler).
+TEST_F(RecommendTest, EmbeddingFeaturesFindPapersWithoutSharedTerms) {
+  const std::vector<std::string> synonyms = {"nebula", "quasar",    "pulsar", "cosmos",
+                                             "comet",  "telescope", "orbit",  "planet"};
+  const std::vector<std::string> decoys = {"ledger",  "invoice", "tariff", "audit",
+                                           "payroll", "bond",    "equity", "dividend"};
+  std::mt19937_64 rng(5);
+  std::vector<Paper> extra;
+  for (int i = 0; i < 20; ++i) {
+    const auto& vocab = i < 10 ? synonyms : decoys;
+    Paper p;
+    p.id = fmt::format("2501.{:05d}", 900 + i);
+    p.version = 1;
+    for (int w = 0; w < 4; ++w) p.title += (w ? " " : "") + vocab[rng() % 8];
+    for (int w = 0; w < 30; ++w)
+      p.abstract += (w ? " " : "") + (w % 2 ? vocab[rng() % 8] : kFiller[rng() % kFiller.size()]);
+    p.categories = {"astro-ph.CO"};
+    p.announced = fmt::format("2025-01-0{}", 1 + i % 3);
+    extra.push_back(std::move(p));
+  }
+  ASSERT_TRUE(store_->upsert(extra).ok());
+  ASSERT_TRUE(refresh_index(*store_, *index_, {}).ok());
+  // One axis per topic; the synonyms share the galaxy axis; filler words point nowhere much.
+  std::vector<std::string> words;
+  std::vector<std::vector<float>> rows;
+  std::normal_distribution<float> noise(0, 0.05f);
+  auto axis = [&](size_t a) {
+    std::vector<float> v(8);
+    for (auto& x : v) x = noise(rng);
+    v[a] += 1;
+    return v;
+  };
+  for (size_t t = 0; t < kTopics.size(); ++t)
+    for (const auto& w : kTopics[t].words) words.push_back(w), rows.push_back(axis(t));
+  for (const auto& w : synonyms) words.push_back(w), rows.push_back(axis(2));  // galaxy
+  for (const auto& w : decoys) words.push_back(w), rows.push_back(axis(6));
+  for (const auto& w : kFiller) words.push_back(w), rows.push_back(axis(7));
+  pb::testing::write_static_model_rows(dir_ / "model", words, rows);
+  auto model = embed::load_model(dir_ / "model");
+  ASSERT_TRUE(model.ok()) << model.error().message();
+  ASSERT_TRUE(embed_store(*store_, dir_ / "vectors", **model, {}).ok());
+  auto vectors = VectorSet::open_active(dir_ / "vectors");
+  ASSERT_TRUE(vectors.ok()) << vectors.error().message();
+
+  for (const char* id : {"2501.00201", "2501.00202", "2501.00203"})  // galaxy papers
+    ASSERT_TRUE(store_->save_paper(user_, id, {}, 10).ok());
+  auto synonym_papers_in = [&](const Recommendations& r) {
+    return std::count_if(r.items.begin(), r.items.end(), [](const Recommendation& it) {
+      return it.paper.id >= "2501.00900" && it.paper.id < "2501.00910";
+    });
+  };
+  RecommendOptions o;
+  o.k = 27;  // room for the 17 other galaxy papers and the 10 written with synonyms
+  o.embedding_weight = 0;
+  const auto terms_only = run(o);
+  o.vectors = vectors->get();
+  o.embedding_weight = 1.0;
+  const auto with_embeddings = run(o);
+  EXPECT_LE(synonym_papers_in(terms_only), 7);
+  EXPECT_GE(synonym_papers_in(with_embeddings), 9);
+  for (const auto& it : with_embeddings.items) {
+    ASSERT_FALSE(it.terms.empty()) << it.paper.id;
+    for (const auto& t : it.terms) EXPECT_FALSE(t.empty());  // words, never dimensions
+  }
 }
 
 TEST_F(RecommendTest, ASingleSavedPaperOrUpvoteIsEnough) {

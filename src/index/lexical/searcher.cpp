@@ -386,11 +386,18 @@ class SegmentSearch {
       scored += out.size();
       return;
     }
-    std::sort(touched.begin(), touched.end());
-    for (std::uint32_t d : touched) {
-      if (!passes(d)) continue;
+    auto take = [&](std::uint32_t d) {
+      if (!passes(d)) return;
       ++scored;
       out.push_back({scores[d], index_, d});
+    };
+    if (touched.size() > seg_.doc_count() / 16) {
+      // Most documents were touched: scanning the scores in order beats sorting the list.
+      for (std::uint32_t d = 0; d < seg_.doc_count(); ++d)
+        if (scores[d] >= 0) take(d);
+    } else {
+      std::sort(touched.begin(), touched.end());
+      for (std::uint32_t d : touched) take(d);
     }
   }
 
