@@ -639,6 +639,7 @@ int cmd_recommend(const Globals& g, const RecommendArgs& a) {
       j["categories"] = it.paper.categories;
       j["date"] = date_of(it.paper);
       j["terms"] = it.terms;
+      j["words"] = it.words;
       if (!it.nearest_id.empty())
         j["nearest"] = {{"id", it.nearest_id},
                         {"title", it.nearest_title},
@@ -665,7 +666,7 @@ int cmd_recommend(const Globals& g, const RecommendArgs& a) {
     std::string date = date_of(it.paper);
     fmt::print("     {}{}{}\n", first, first.empty() || date.empty() ? "" : " · ", date);
     std::string why;
-    for (const auto& t : it.terms) why += (why.empty() ? "" : ", ") + t;
+    for (const auto& t : it.words) why += (why.empty() ? "" : ", ") + t;
     if (!why.empty()) fmt::print("     terms: {}\n", why);
     if (!it.nearest_id.empty())
       fmt::print("     like {} ({:.2f}): {}\n", it.nearest_id, it.nearest_similarity,

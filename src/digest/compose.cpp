@@ -141,6 +141,8 @@ class Composer {
             c.papers.push_back(f->second);
             std::string why;
             if (!r.nearest_title.empty()) why = "like \u201c" + r.nearest_title + "\u201d";
+            for (size_t i = 0; i < r.words.size() && i < 3; ++i)
+              why += (i == 0 ? (why.empty() ? "" : "; ") : ", ") + r.words[i];
             c.why.push_back(std::move(why));
           }
         out.push_back(std::move(c));

@@ -22,6 +22,7 @@ std::uint32_t TfIdfFeaturizer::id_of(const std::string& term) {
   auto [it, added] = ids_.try_emplace(term, static_cast<std::uint32_t>(terms_.size()));
   if (added) {
     terms_.push_back(term);
+    words_.emplace_back();
     const double n = static_cast<double>(std::max<std::uint64_t>(snapshot_.live_docs(), 1));
     // A term the index has not seen (a paper not indexed yet) counts as in one document.
     const double df =
@@ -36,9 +37,19 @@ rank::SparseVector TfIdfFeaturizer::vectorize(const Paper& paper) {
   std::vector<text::Token> tokens;
   auto count = [&](const std::string& raw, double weight) {
     tokens.clear();
-    analyzer_.analyze(text::tex_to_text(raw), tokens);
-    for (const auto& t : tokens)
-      if (!t.stopword && !t.joined && t.term.size() > 1) tf[id_of(t.term)] += weight;
+    const std::string text = text::tex_to_text(raw);
+    analyzer_.analyze(text, tokens);
+    for (const auto& t : tokens) {
+      if (t.stopword || t.joined || t.term.size() <= 1) continue;
+      const std::uint32_t id = id_of(t.term);
+      tf[id] += weight;
+      if (words_[id].empty() && t.end > t.begin && t.end <= text.size()) {
+        std::string w = text.substr(t.begin, t.end - t.begin);
+        for (char& c : w)
+          if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        words_[id] = std::move(w);
+      }
+    }
   };
   count(paper.title, 2.0);
   count(paper.abstract, 1.0);
@@ -253,8 +264,11 @@ Result<Recommendations> recommend(Store& store, const lexical::IndexSnapshot& sn
     rec.score = score;
     // Terms only: an embedding dimension explains nothing to a reader.
     for (const auto& f : rank::explain(model, pool_vecs[i], std::numeric_limits<size_t>::max()))
-      if (f.id < kEmbeddingFeatureBase && rec.terms.size() < options.explain_terms)
+      if (f.id < kEmbeddingFeatureBase && rec.terms.size() < options.explain_terms) {
         rec.terms.push_back(features.term(f.id));
+        rec.words.push_back(features.word(f.id).empty() ? features.term(f.id)
+                                                        : features.word(f.id));
+      }
     double best = -1;
     size_t best_j = 0;
     for (size_t j = 0; j < pos_vecs.size(); ++j) {

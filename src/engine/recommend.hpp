@@ -58,6 +58,7 @@ struct Recommendation {
   std::string title_text;
   double score = 0;
   std::vector<std::string> terms;  // top contributing terms (stemmed, as indexed)
+  std::vector<std::string> words;  // the same terms as first written in the papers (for people)
   std::string nearest_id;          // the nearest positive (saved, upvoted or seed) paper
   std::string nearest_title;
   double nearest_similarity = 0;
@@ -84,6 +85,8 @@ class TfIdfFeaturizer {
       : snapshot_(snapshot), analyzer_(analyzer) {}
   rank::SparseVector vectorize(const Paper& paper);
   const std::string& term(std::uint32_t id) const { return terms_[id]; }
+  // The term as first seen in a vectorized text, lower-cased ("diffusion" for "diffus").
+  const std::string& word(std::uint32_t id) const { return words_[id]; }
 
  private:
   std::uint32_t id_of(const std::string& term);
@@ -91,6 +94,7 @@ class TfIdfFeaturizer {
   text::Analyzer& analyzer_;
   std::unordered_map<std::string, std::uint32_t> ids_;
   std::vector<std::string> terms_;
+  std::vector<std::string> words_;
   std::vector<double> idf_;
 };
 

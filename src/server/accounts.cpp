@@ -348,7 +348,7 @@ void add_account_routes(App& app, httplib::Server& http) {
         for (size_t i = 0; i < recs.items.size(); ++i) {  // why each was chosen
           const auto& r = recs.items[i];
           std::string terms;
-          for (const auto& t : r.terms) terms += (terms.empty() ? "" : ", ") + t;
+          for (const auto& t : r.words) terms += (terms.empty() ? "" : ", ") + t;
           items[i]["why_terms"] = terms;
           if (!r.nearest_id.empty())
             items[i]["why_like"] = {{"url", "/papers/" + r.nearest_id}, {"title", r.nearest_title}};

@@ -132,6 +132,10 @@ TEST_F(RecommendTest, SavedDiffusionPapersBringDiffusionPapersFirst) {
   std::set<std::string> topic_terms;
   for (const auto& w : kTopics[0].words) topic_terms.insert(analyzer_.normalize_word(w));
   for (const auto& term : r.items[0].terms) EXPECT_TRUE(topic_terms.count(term)) << term;
+  // For people, the same terms as the papers write them.
+  const std::set<std::string> topic_words(kTopics[0].words.begin(), kTopics[0].words.end());
+  ASSERT_EQ(r.items[0].words.size(), r.items[0].terms.size());
+  for (const auto& word : r.items[0].words) EXPECT_TRUE(topic_words.count(word)) << word;
   // Deterministic.
   auto again = run(o);
   ASSERT_EQ(again.items.size(), r.items.size());
