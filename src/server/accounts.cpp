@@ -94,6 +94,16 @@ httplib::Server::Handler action(App& app, bool need_user, F f) {
       });
 }
 
+// Recommendations for a user, with embedding features when the site has vectors.
+Result<engine::Recommendations> recommend_for(App& app, Worker& w, UserId user, size_t k) {
+  engine::RecommendOptions opts;
+  opts.k = k;
+  auto semantic = app.current_semantic();
+  if (semantic) opts.vectors = semantic->loaded.vectors.get();
+  auto index = app.current_index();
+  return engine::recommend(*w.store, *index->snapshot(), user, opts, w.analyzer);
+}
+
 Status start_session(App&, Worker& w, Visitor& v, const User& user, Res& res) {
   const std::string token = random_token(32);
   Session s;
@@ -323,20 +333,56 @@ void add_account_routes(App& app, httplib::Server& http) {
              return Status();
            }));
 
-  // Recommendations for the signed-in user (engine/recommend.hpp), explained.
+  // Recommendations for the signed-in user (engine/recommend.hpp), explained; as JSON for
+  // scripts and apps (the session cookie authenticates; CORS gives other sites no access, as
+  // `Access-Control-Allow-Origin: *` never carries credentials).
+  http.Get("/api/recommendations",
+           with_visitor(app, [&app](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
+             if (!v.user) {
+               send_error(app, req, res, 401, "log in first");
+               return Status();
+             }
+             size_t k = 20;
+             if (req.has_param("limit")) {
+               const std::string l = req.get_param_value("limit");
+               if (l.empty() || l.size() > 3 ||
+                   l.find_first_not_of("0123456789") != std::string::npos || std::stoul(l) < 1 ||
+                   std::stoul(l) > 100) {
+                 send_error(app, req, res, 400, "limit must be 1 to 100");
+                 return Status();
+               }
+               k = std::stoul(l);
+             }
+             PB_ASSIGN_OR_RETURN(auto recs, recommend_for(app, w, v.user->id, k));
+             std::vector<std::string> ids;
+             for (const auto& r : recs.items) ids.push_back(r.paper.id);
+             PB_ASSIGN_OR_RETURN(auto counts, w.store->upvote_counts(ids));
+             Json items = Json::array();
+             for (size_t i = 0; i < recs.items.size(); ++i) {
+               const auto& r = recs.items[i];
+               Json j = item_json(ListItem(r.paper, counts[i], r.score));
+               Json why = {{"words", r.words}, {"terms", r.terms}};
+               if (!r.nearest_id.empty())
+                 why["nearest"] = {{"id", r.nearest_id},
+                                   {"title", r.nearest_title},
+                                   {"similarity", r.nearest_similarity}};
+               j["why"] = std::move(why);
+               items.push_back(std::move(j));
+             }
+             res.set_header("Cache-Control", "private, no-store");
+             res.set_content(Json{{"basis", recs.basis}, {"items", std::move(items)}}.dump(
+                                 -1, ' ', false, Json::error_handler_t::replace),
+                             "application/json");
+             return Status();
+           }));
+
   http.Get(
       "/for-you", with_visitor(app, [&app](Worker& w, Visitor& v, const Req&, Res& res) -> Status {
         if (!v.user) {
           redirect(res, "/login?next=/for-you");
           return Status();
         }
-        engine::RecommendOptions opts;
-        opts.k = 20;
-        auto semantic = app.current_semantic();  // embedding features when vectors exist
-        if (semantic) opts.vectors = semantic->loaded.vectors.get();
-        auto index = app.current_index();
-        PB_ASSIGN_OR_RETURN(auto recs, engine::recommend(*w.store, *index->snapshot(), v.user->id,
-                                                         opts, w.analyzer));
+        PB_ASSIGN_OR_RETURN(auto recs, recommend_for(app, w, v.user->id, 20));
         std::vector<std::string> ids;
         for (const auto& r : recs.items) ids.push_back(r.paper.id);
         PB_ASSIGN_OR_RETURN(auto counts, w.store->upvote_counts(ids));

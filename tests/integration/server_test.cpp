@@ -568,6 +568,24 @@ TEST_F(ServerTest, PapersForYouAreExplainedAndCanBeDismissed) {
   // Anonymous visitors are asked to log in.
   Browser anon(port_);
   EXPECT_EQ(anon.get("/for-you")->status, 303);
+  // The same as JSON.
+  auto api = b.get("/api/recommendations?limit=3");
+  ASSERT_EQ(api->status, 200) << api->body;
+  EXPECT_EQ(api->get_header_value("Cache-Control"), "private, no-store");
+  auto j = json_of(api);
+  EXPECT_EQ(j["basis"], "library");
+  ASSERT_EQ(j["items"].size(), 3u);
+  for (const auto& it : j["items"]) {
+    EXPECT_NE(it["paper"]["id"], "2401.00001");
+    EXPECT_NE(it["paper"]["id"], dismissed);
+    EXPECT_EQ(it["why"]["nearest"]["id"], "2401.00001");
+  }
+  EXPECT_TRUE(std::any_of(j["items"].begin(), j["items"].end(), [](const Json& it) {
+    return it["why"]["words"] == Json{"diffusion"};
+  })) << j.dump();  // the words as written, not the stems
+  EXPECT_EQ(anon.get("/api/recommendations")->status, 401);
+  EXPECT_EQ(b.get("/api/recommendations?limit=0")->status, 400);
+  EXPECT_EQ(b.get("/api/recommendations?limit=x")->status, 400);
 }
 
 TEST_F(ServerTest, SubscribeRecordsAPendingSubscription) {
