@@ -219,7 +219,8 @@ int main(int argc, char** argv) {
   // 3. Rank.
   const std::vector<size_t> ks = {5, 20, 100};
   enum { kModel, kCentroid, kRecent, kModelEmb, kCentroidEmb, kMethods };
-  const std::string emb_name = model_dir.empty() ? "" : std::filesystem::path(model_dir).filename().string();
+  const std::string emb_name =
+      model_dir.empty() ? "" : std::filesystem::path(model_dir).filename().string();
   const std::string names[kMethods] = {
       "linear SVM (TF-IDF)", "centroid cosine", "most recent",
       fmt::format("linear SVM (TF-IDF + {} embedding x{})", emb_name, emb_weight),
