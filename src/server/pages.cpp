@@ -102,6 +102,7 @@ Status daily(App& app, Worker& w, const Visitor& v, const Req& req, Res& res) {
       {"all", d.all},
       {"curated", !d.all},
       {"cats", cats},
+      {"sub_category", p.categories.size() == 1 ? p.categories[0] : std::string()},
       {"math", math},
       {"view_day", d.view == "day"},
       {"view_week", d.view == "week"},
@@ -257,11 +258,9 @@ Status author_html(App& app, Worker& w, const Visitor& v, const Req& req, Res& r
   PB_ASSIGN_OR_RETURN(auto list, author_papers(app, w, name, 200));
   bool math = false;
   PB_ASSIGN_OR_RETURN(Json items, items_view(w, v, list, math));
-  Json page = {{"title", name},
-               {"name", name},
-               {"items", std::move(items)},
-               {"count", list.size()},
-               {"math", math}};
+  Json page = {{"title", name},        {"name", name},
+               {"sub_author", name},   {"items", std::move(items)},
+               {"count", list.size()}, {"math", math}};
   std::int64_t votes = 0;
   std::map<std::string, int> cats;
   for (const auto& it : list) {

@@ -610,6 +610,18 @@ TEST_F(ServerTest, SubscribeRecordsAPendingSubscription) {
   EXPECT_EQ((*mail)[0].kind, "confirm");
   EXPECT_EQ((*mail)[0].recipient, "news@example.org");
   EXPECT_NE((*mail)[0].message.find("/subscription/confirm?t=3D"), std::string::npos);
+  // An author page's box subscribes to that author; the address keeps its other topics.
+  auto author_page = b.get("/authors/Alice%20Smith");
+  ASSERT_EQ(author_page->status, 200);
+  EXPECT_NE(author_page->body.find(R"(name="author" value="Alice Smith")"), std::string::npos);
+  ASSERT_EQ(
+      b.submit("/subscribe", {{"email", "news@example.org"}, {"author", "Alice Smith"}})->status,
+      200);
+  sub = (*store)->find_subscription("news@example.org");
+  ASSERT_TRUE(sub.ok() && *sub);
+  EXPECT_EQ((*sub)->authors, std::vector<std::string>{"Alice Smith"});
+  EXPECT_TRUE((*sub)->top_papers);  // from the first subscribe
+  EXPECT_EQ((*sub)->frequency, "daily");
 }
 
 TEST_F(ServerTest, PreferencesPageChangesTheDigestThroughItsSignedLink) {
