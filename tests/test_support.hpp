@@ -4,6 +4,7 @@
 
 #include <zlib.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -52,6 +53,18 @@ inline std::string read_file(const std::filesystem::path& path) {
 }
 
 // The repository root ($PB_SOURCE_DIR, else the one this test was built from).
+// Runs a shell command; its standard output.
+inline std::string capture(const std::string& command) {
+  std::string out;
+  if (FILE* p = popen(command.c_str(), "r")) {
+    char buf[8192];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    pclose(p);
+  }
+  return out;
+}
+
 inline std::filesystem::path source_dir() {
   if (const char* s = std::getenv("PB_SOURCE_DIR")) return s;
 #ifdef PB_SOURCE_DIR_DEFAULT

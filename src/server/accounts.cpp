@@ -567,21 +567,26 @@ void add_account_routes(App& app, httplib::Server& http) {
                       : "paused: mail to this address bounced"}};
   };
 
+  // The link proved the address: the subscription is active; show the preferences with a note.
+  auto activate_and_show = [&app, prefs_page](Worker& w, Visitor& v, const Req& req, Res& res,
+                                              Subscription& sub, const char* note) -> Status {
+    if (sub.state != SubscriptionState::kConfirmed) {
+      PB_RETURN_IF_ERROR(w.store->set_subscription_state(sub.id, SubscriptionState::kConfirmed));
+      sub.state = SubscriptionState::kConfirmed;
+    }
+    Json page = prefs_page(req, sub);
+    page[note] = true;
+    form_page(app, v, res, "subscription", std::move(page));
+    return Status();
+  };
+
   http.Get("/subscription/confirm",
            with_visitor(app,
-                        [&app, open_token, prefs_page](Worker& w, Visitor& v, const Req& req,
-                                                       Res& res) -> Status {
+                        [open_token, activate_and_show](Worker& w, Visitor& v, const Req& req,
+                                                        Res& res) -> Status {
                           auto sub = open_token(w, v, req, res, digest::LinkPurpose::kConfirm);
                           if (!sub) return Status();
-                          if (sub->state != SubscriptionState::kConfirmed) {
-                            PB_RETURN_IF_ERROR(w.store->set_subscription_state(
-                                sub->id, SubscriptionState::kConfirmed));
-                            sub->state = SubscriptionState::kConfirmed;
-                          }
-                          Json page = prefs_page(req, *sub);
-                          page["confirmed"] = true;
-                          form_page(app, v, res, "subscription", std::move(page));
-                          return Status();
+                          return activate_and_show(w, v, req, res, *sub, "confirmed");
                         }));
 
   http.Get("/subscription",
@@ -596,8 +601,8 @@ void add_account_routes(App& app, httplib::Server& http) {
 
   http.Post("/subscription",
             with_visitor(app,
-                         [&app, open_token, prefs_page](Worker& w, Visitor& v, const Req& req,
-                                                        Res& res) -> Status {
+                         [open_token, activate_and_show](Worker& w, Visitor& v, const Req& req,
+                                                         Res& res) -> Status {
                            auto sub = open_token(w, v, req, res, digest::LinkPurpose::kPreferences);
                            if (!sub) return Status();
                            auto lines = [](const std::string& text, char sep, size_t max_len) {
@@ -628,15 +633,9 @@ void add_account_routes(App& app, httplib::Server& http) {
                              sub->top_papers = true;  // a digest needs something in it
                            if (auto up = w.store->upsert_subscription(*sub); !up.ok())
                              return up.error();
-                           // The link proves the address: saving from it (re)activates the
-                           // subscription.
-                           PB_RETURN_IF_ERROR(w.store->set_subscription_state(
-                               sub->id, SubscriptionState::kConfirmed));
-                           sub->state = SubscriptionState::kConfirmed;
-                           Json page = prefs_page(req, *sub);
-                           page["saved"] = true;
-                           form_page(app, v, res, "subscription", std::move(page));
-                           return Status();
+                           // Saving from the link (re)activates an unsubscribed or bouncing
+                           // address.
+                           return activate_and_show(w, v, req, res, *sub, "saved");
                          }));
 
   http.Get("/unsubscribe",

@@ -34,17 +34,6 @@ using pb::testing::run;
 using pb::testing::TempDir;
 using Json = nlohmann::json;
 
-std::string capture(const std::string& cmd) {
-  std::string out;
-  if (FILE* p = popen(cmd.c_str(), "r")) {
-    char buf[8192];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    pclose(p);
-  }
-  return out;
-}
-
 pid_t spawn_exec(const std::string& program, const std::vector<std::string>& args) {
   pid_t pid = fork();
   if (pid == 0) {
@@ -98,7 +87,7 @@ class SmtpSink {
     std::string cmd =
         "/usr/bin/python3 " + (pb::testing::source_dir() / "tests/mail/parse_eml.py").string();
     for (const auto& f : files) cmd += " " + f;
-    Json all = Json::parse(capture(cmd), nullptr, false);
+    Json all = Json::parse(pb::testing::capture(cmd), nullptr, false);
     if (!all.is_array()) return Json::array();
     for (auto& m : all) {
       fs::path env = m["file"].get<std::string>();
@@ -130,18 +119,6 @@ std::string paper(const std::string& id, const std::string& day, const std::stri
   return fmt::format(
       R"({{"id": "{}", "version": {}, "title": "Paper {} on language models", "abstract": "We study models of language; version {}.", "authors": ["{}", "Zoë Ångström"], "categories": [{}], "published": "{}", "announce_date": "{}"}})",
       id, version, id, version, author, cats, day, day);
-}
-
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
 }
 
 class DigestCliTest : public ::testing::Test {
@@ -332,14 +309,15 @@ TEST_F(DigestCliTest, PermanentFailureMarksTheAddressBouncing) {
 
 TEST_F(DigestCliTest, ConfirmationAndOneClickUnsubscribeThroughTheSite) {
   SmtpSink sink(dir_.path());
-  const int port = free_port();
+  const int port = pb::testing::free_port();
   const std::string base = fmt::format("http://127.0.0.1:{}", port);
   const pid_t server = pb::testing::spawn({"--data", data_, "serve", "--port", std::to_string(port),
                                            "--base-url", base, "--access-log", ""});
   auto get = [&](const std::string& url, const std::string& method = "GET",
                  const std::string& body = "") {
-    return capture(fmt::format("curl -s -o /dev/null -w '%{{http_code}}' -X {} {} '{}'", method,
-                               body.empty() ? "" : "--data '" + body + "'", url));
+    return pb::testing::capture(
+        fmt::format("curl -s -o /dev/null -w '%{{http_code}}' -X {} {} '{}'", method,
+                    body.empty() ? "" : "--data '" + body + "'", url));
   };
   for (int i = 0; i < 200 && get(base + "/healthz") != "200"; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -382,7 +360,7 @@ TEST_F(DigestCliTest, ConfirmationAndOneClickUnsubscribeThroughTheSite) {
 
 TEST_F(DigestCliTest, ServeSendsConfirmationsAndDigestsOnItsOwn) {
   SmtpSink sink(dir_.path());
-  const int port = free_port();
+  const int port = pb::testing::free_port();
   const std::string base = fmt::format("http://127.0.0.1:{}", port);
   ASSERT_EQ(
       cli({"subscribers", "add", "sched@example.org", "--category", "cs.CL", "--base-url", base})
@@ -401,7 +379,8 @@ TEST_F(DigestCliTest, ServeSendsConfirmationsAndDigestsOnItsOwn) {
   std::smatch link;
   ASSERT_TRUE(std::regex_search(text, link, std::regex(base + R"(/subscription/confirm\?t=\S+)")))
       << text;
-  EXPECT_EQ(capture("curl -s -o /dev/null -w '%{http_code}' '" + link[0].str() + "'"), "200");
+  EXPECT_EQ(pb::testing::capture("curl -s -o /dev/null -w '%{http_code}' '" + link[0].str() + "'"),
+            "200");
   // Today's digest: the latest announcement day (Friday 2026-11-20) in cs.CL.
   ASSERT_EQ(wait_for(2), 2u);
   EXPECT_EQ(ids_in(sink.messages()[1]), std::vector<std::string>{"2611.00007"});

@@ -87,18 +87,6 @@ int connect_to(int port) {
   return fd;
 }
 
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
 class ServeCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -113,7 +101,8 @@ class ServeCliTest : public ::testing::Test {
 };
 
 TEST_F(ServeCliTest, FlagsBeatEnvironmentWhichBeatsTheConfigFile) {
-  const int from_file = free_port(), from_env = free_port(), from_flag = free_port();
+  const int from_file = pb::testing::free_port(), from_env = pb::testing::free_port(),
+            from_flag = pb::testing::free_port();
   auto config = pb::testing::write_file(
       dir_ / "paperboy.ini",
       "# serve settings\nport = " + std::to_string(from_file) + "\naccess-log = ''\n");

@@ -24,4 +24,7 @@ pid_t spawn(const std::vector<std::string>& args);
 // Waits for a spawned child; returns its exit code, or -signal when killed by a signal.
 int wait_child(pid_t pid);
 
+// A TCP port on 127.0.0.1 that was free a moment ago (for a server the test starts).
+int free_port();
+
 }  // namespace pb::testing

@@ -23,14 +23,7 @@ nlohmann::json parse_with_python(const std::string& message) {
   const std::string cmd = "/usr/bin/python3 " +
                           (pb::testing::source_dir() / "tests/mail/parse_eml.py").string() + " " +
                           path.string();
-  std::string out;
-  if (FILE* p = popen(cmd.c_str(), "r")) {
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    pclose(p);
-  }
-  auto j = nlohmann::json::parse(out, nullptr, false);
+  auto j = nlohmann::json::parse(pb::testing::capture(cmd), nullptr, false);
   return j.is_array() && j.size() == 1 ? j[0] : nlohmann::json();
 }
 
