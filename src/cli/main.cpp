@@ -24,6 +24,7 @@
 #endif
 
 #include "cli/progress.hpp"
+#include "cli/train_embedder.hpp"
 #include "core/arxiv_id.hpp"
 #include "core/dates.hpp"
 #include "engine/beir_eval.hpp"
@@ -1130,6 +1131,8 @@ int run(int argc, char** argv) {
                     "(port = 8081), # comments");
   serve->footer("Precedence: command-line flags, then PAPERBOY_* variables, then the config file.");
 
+  auto run_train_embedder = add_train_embedder(app, g.data_dir, g.quiet);
+
   EvalArgs ea;
   auto* evalc = app.add_subcommand("eval", "Evaluate retrieval quality");
   auto* beir = evalc->add_subcommand(
@@ -1178,6 +1181,7 @@ int run(int argc, char** argv) {
   if (*index) return cmd_index(g, rebuild, merge_all);
   if (*search) return cmd_search(g, query, k, offset, sort, search_json, search_prf, search_sem);
   if (*embedc) return cmd_embed(g, embed_sem, embed_batch);
+  if (app.got_subcommand("train-embedder")) return run_train_embedder();
   if (*similar) return cmd_similar(g, similar_id, similar_k, similar_json, similar_sem);
   if (*beir) return cmd_eval_beir(g, ea);
   if (*recommendc) return cmd_recommend(g, rec);
