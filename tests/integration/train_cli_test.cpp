@@ -87,15 +87,31 @@ TEST_F(TrainCli, FromTheStoreWithEmbed) {
   auto s = run({"--data", data(), "search", "--mode", "hybrid", "diffusion", "--json"});
   ASSERT_EQ(s.exit_code, 0) << s.err;
   EXPECT_FALSE(nlohmann::json::parse(s.out).empty());
+  // New papers: `embed` without --model catches the active model's set up.
+  auto more = pb::testing::write_file(
+      dir_ / "more.jsonl",
+      "{\"id\": \"2611.00001\", \"title\": \"Diffusion transformers for video\", "
+      "\"abstract\": \"We scale diffusion models with attention.\"}\n"
+      "{\"id\": \"2611.00002\", \"title\": \"Quantum error correction codes\", "
+      "\"abstract\": \"Surface codes protect qubits.\"}\n");
+  ASSERT_EQ(run({"--data", data(), "ingest", more.string()}).exit_code, 0);
+  auto catch_up = run({"--data", data(), "embed"});
+  ASSERT_EQ(catch_up.exit_code, 0) << catch_up.err;
+  EXPECT_NE(catch_up.out.find("2 papers embedded"), std::string::npos) << catch_up.out;
+  EXPECT_EQ(catch_up.out.find("(now active)"), std::string::npos) << catch_up.out;
   // Retraining makes the next version and switches the vectors to it.
   auto again = run({"--data", data(), "train-embedder", "--dim", "16", "--epochs", "1", "--seed",
                     "2", "--batch", "16", "--min-count", "2", "--embed"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.out.find("models/embedder-2"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("62 papers embedded"), std::string::npos) << again.out;
   EXPECT_NE(again.out.find("(now active)"), std::string::npos) << again.out;
 }
 
 TEST_F(TrainCli, BadInputIsOneLineAndNoCrash) {
+  auto nothing = run({"--data", data(), "embed"});  // no --model and nothing embedded yet
+  EXPECT_EQ(nothing.exit_code, 2);
+  EXPECT_NE(nothing.err.find("give --model"), std::string::npos) << nothing.err;
   auto empty = run({"--data", data(), "train-embedder"});  // an empty store
   EXPECT_EQ(empty.exit_code, 4);
   EXPECT_EQ(lines(empty.err), 2) << empty.err;  // the corpus count line, then the error
