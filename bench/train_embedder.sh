@@ -6,7 +6,7 @@
 #     model's paperboy.json;
 #  3. retrieval, test splits only: SciFact test (nDCG@10) and the arXiv-domain check (Hugging
 #     Face ai_keywords of a paper -> that paper among the 102k, see make_hf_keywords.py;
-#     Recall@10, MRR@10) for BM25F, the trained model and GloVe-SIF (if present), semantic
+#     Recall@10, MRR@10; and 30 hand-written queries, bench/arxiv_hand_queries.tsv) for BM25F, the trained model and GloVe-SIF (if present), semantic
 #     alone and hybrid;
 #  4. embedding throughput (papers/s on one core) and query embedding latency (embed_bench).
 #   bench/train_embedder.sh [EPOCHS] [GLOVE_DIR]    (defaults: 5, models/glove-sif-100d)
@@ -26,6 +26,17 @@ arxiv=../shared/data/arxiv/arxiv_combined.jsonl.gz
 sf=../shared/data/ir_eval/scifact
 hf=$out/hfkw
 python3 bench/make_hf_keywords.py ../shared/data "$hf" >/dev/null
+# The 30 hand-written queries (bench/arxiv_hand_queries.tsv) against the same corpus.
+grep -v '^#' bench/arxiv_hand_queries.tsv | python3 -c '
+import json, sys
+out = sys.argv[1]
+with open(out + "/queries.hand.jsonl", "w") as q, open(out + "/qrels.hand.tsv", "w") as r:
+    r.write("query-id\tcorpus-id\tscore\n")
+    for line in sys.stdin:
+        pid, text = line.rstrip("\n").split("\t")
+        q.write(json.dumps({"_id": "hand-" + pid, "text": text}) + "\n")
+        r.write(f"hand-{pid}\t{pid}\t1\n")
+' "$hf"
 model=$out/paperboy-256d
 rm -rf "$model"
 
@@ -47,23 +58,24 @@ esac
 printf '{\n "fusion": "%s",\n "hybrid_weight": %s\n}\n' "$fusion" "$weight" >"$model/paperboy.json"
 
 # 3. Retrieval on the test splits.
-ev() {  # DIR ARGS... -> metrics of the run
-  local dir=$1
-  shift
-  "$bin" -q eval beir --corpus "$dir/corpus.jsonl" --queries "$dir/queries.test.jsonl" \
-    --qrels "$dir/qrels.test.tsv" -k 100 "$@"
+ev() {  # DIR SPLIT ARGS... -> metrics of the run
+  local dir=$1 split=$2
+  shift 2
+  "$bin" -q eval beir --corpus "$dir/corpus.jsonl" --queries "$dir/queries.$split.jsonl" \
+    --qrels "$dir/qrels.$split.tsv" -k 100 "$@"
 }
 row() {  # LABEL ARGS...
   local label=$1
   shift
-  local s h
-  s=$(ev $sf "$@" | awk '/^nDCG@10/{print $2}')
-  h=$(ev $hf "$@" | awk '/^Recall@10 /{r=$2} /^MRR@10/{m=$2} END{printf "%s | %s", r, m}')
-  echo "| $label | $s | $h |"
+  local s h m
+  s=$(ev $sf test "$@" | awk '/^nDCG@10/{print $2}')
+  h=$(ev $hf test "$@" | awk '/^Recall@10 /{r=$2} /^MRR@10/{m=$2} END{printf "%s | %s", r, m}')
+  m=$(ev $hf hand "$@" | awk '/^Recall@10 /{r=$2} /^MRR@10/{m=$2} END{printf "%s | %s", r, m}')
+  echo "| $label | $s | $h | $m |"
 }
 table=$(
-  echo "| model · mode | SciFact nDCG@10 | arXiv-HF Recall@10 | arXiv-HF MRR@10 |"
-  echo "|---|---:|---:|---:|"
+  echo "| model · mode | SciFact nDCG@10 | arXiv-HF Recall@10 | arXiv-HF MRR@10 | arXiv-hand Recall@10 | arXiv-hand MRR@10 |"
+  echo "|---|---:|---:|---:|---:|---:|"
   row "BM25F · lexical" --mode lexical
   row "trained $(basename "$model") · semantic" --mode semantic --model "$model"
   row "trained $(basename "$model") · hybrid ($fusion, weight $weight)" --mode hybrid --model "$model"
@@ -89,7 +101,7 @@ latency=$(grep -A3 "^| model | p50" "$out/embed_bench.txt" | tail -1)
   echo "- cost: wall $wall, CPU user $user s + sys $sys s, peak RSS $rss MB (\`/usr/bin/time -v\`)"
   echo "- fusion tuned on SciFact train (\`bench/tune_fusion.sh\`): best \`$best\` → paperboy.json fusion $fusion, hybrid_weight $weight"
   echo
-  echo "Test splits (SciFact: 300 claims; arXiv-HF: $(wc -l <"$hf/queries.test.jsonl") queries of two Hugging Face ai_keywords each, one relevant paper among $(wc -l <"$hf/corpus.jsonl")):"
+  echo "Test splits (SciFact: 300 claims; arXiv-HF: $(wc -l <"$hf/queries.test.jsonl") queries of two Hugging Face ai_keywords each, one relevant paper among $(wc -l <"$hf/corpus.jsonl"); arXiv-hand: the 30 hand-written known-item queries of bench/arxiv_hand_queries.tsv, same corpus):"
   echo
   echo "$table"
   echo
