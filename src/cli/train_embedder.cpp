@@ -154,8 +154,9 @@ std::function<int()> add_train_embedder(CLI::App& app, const std::string& data_d
       "train-embedder",
       "Learn an embedding model from the stored papers (or --from files), self-supervised, on "
       "the CPU: a sub-word vocabulary from the corpus and a static embedding table trained "
-      "with in-batch InfoNCE on (title, abstract) and (sentence, rest of the paper) pairs. "
-      "Deterministic for a seed; checkpointed (Ctrl-C, then the same command resumes). "
+      "with in-batch InfoNCE on (title, abstract), (sentence, rest of the paper) and (two short "
+      "phrases, paper) pairs. Deterministic for a seed; shows loss and ETA; checkpointed "
+      "(Ctrl-C or --max-steps, then the same command resumes). "
       "Writes a model directory that `embed --model` and `eval beir --model` load.");
   auto& o = a->options;
   c->add_option("--epochs", o.epochs, "Passes over the corpus")->capture_default_str();

@@ -220,6 +220,7 @@ class Trainer {
           std::vector<std::uint8_t> continuation, Params& p)
       : o_(o), seg_(seg), docs_(docs), continuation_(std::move(continuation)), p_(p) {
     threads_ = o.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : o.threads;
+    threads_ = std::min(threads_, 64u);  // the model does not depend on it; keep it sane
     grad_.assign(p.vocab * p.dim, 0.0f);
     grad_w_.assign(p.vocab, 0.0f);
     touched_flag_.assign(p.vocab, 0);
@@ -518,7 +519,8 @@ Result<TrainSummary> train_model(const std::vector<TrainDoc>& docs, const fs::pa
   if (o.epochs < 1 || o.epochs > 1000)
     return Error::invalid_input(
         fmt::format("--epochs must be between 1 and 1000, not {}", o.epochs));
-  if (o.batch < 2) return Error::invalid_input("the batch must hold at least 2 pairs");
+  if (o.batch < 2 || o.batch > 8192)
+    return Error::invalid_input(fmt::format("--batch must be between 2 and 8192, not {}", o.batch));
   if (!(o.temperature > 0) || !(o.lr > 0) || !(o.weight_lr >= 0))
     return Error::invalid_input("temperature and learning rates must be positive");
   if (docs.empty()) return Error::invalid_input("no papers to train on (the corpus is empty)");

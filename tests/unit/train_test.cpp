@@ -183,6 +183,9 @@ TEST_F(TrainTest, BadInputsAreErrors) {
   o = small_options();
   o.epochs = 0;
   EXPECT_FALSE(train_model(docs_, dir_ / "d", o).ok());
+  o = small_options();
+  o.batch = 1 << 20;  // would need a terabyte of similarities
+  EXPECT_FALSE(train_model(docs_, dir_ / "d", o).ok());
   // Papers without text give no pairs.
   std::vector<TrainDoc> blank = {{"x", "", "."}, {"y", "", ""}};
   EXPECT_FALSE(train_model(blank, dir_ / "b", small_options()).ok());
