@@ -89,7 +89,7 @@ table=$(
 taskset -c 0 build/bench/bench/embed_bench --corpus "$arxiv" --papers 102332 --bert-papers 20 \
   --model "$model" >"$out/embed_bench.txt"
 through=$(grep "^| $model" "$out/embed_bench.txt" | head -1)
-latency=$(grep -A3 "^| model | p50" "$out/embed_bench.txt" | tail -1)
+latency=$(sed -n '/^| model | p50/,$p' "$out/embed_bench.txt")
 
 {
   echo
@@ -111,7 +111,8 @@ latency=$(grep -A3 "^| model | p50" "$out/embed_bench.txt" | tail -1)
   echo "|---|---|---|---|---|---|"
   echo "$through"
   echo
-  echo "Query embedding latency (1000 titles, one per call; ms): | model | p50 | p99 | max |"
+  echo "Query embedding latency (1000 titles, one per call; ms):"
+  echo
   echo "$latency"
   echo
   echo "Machine: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p'), $(nproc) cores, $(free -g | awk '/^Mem:/{print $2}') GB RAM."
