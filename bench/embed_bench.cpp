@@ -319,11 +319,37 @@ int main(int argc, char** argv) {
   if (!skip_fp32)
     std::printf("\nint8 / fp32 speed-up: %.2fx wall, %.2fx CPU time\n",
                 q.papers_per_s / f.papers_per_s, f.cpu_seconds / q.cpu_seconds);
+  // Real model directories: static models over the whole set (they are fast enough), BERT
+  // models in fp32 and int8 over the BERT set; then query latency, one title at a time.
+  std::vector<std::pair<std::string, std::vector<double>>> latencies;
   for (const auto& dir : models) {
-    for (auto p : {pb::embed::Precision::kFloat32, pb::embed::Precision::kInt8}) {
-      auto m = load(dir, p);
-      row(dir + " (" + m->describe() + ")", *m, bert_papers);
+    auto m = load(dir, pb::embed::Precision::kFloat32);
+    const bool is_static = m->describe().rfind("model2vec", 0) == 0;
+    row(dir + " (" + m->describe() + ")", *m, is_static ? papers : bert_papers);
+    if (!is_static) {
+      auto q8 = load(dir, pb::embed::Precision::kInt8);
+      row(dir + " (" + q8->describe() + ")", *q8, bert_papers);
     }
+    std::vector<double> ms;
+    for (std::size_t i = 0; i < std::min<std::size_t>(1000, papers.size()); ++i) {
+      const std::string title = papers[i].substr(0, papers[i].find(". "));  // "title. abstract"
+      auto t1 = std::chrono::steady_clock::now();
+      auto v = m->embed_one(title, Kind::kQuery);
+      ms.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count());
+      if (!v.ok()) std::exit(1);
+    }
+    std::sort(ms.begin(), ms.end());
+    latencies.emplace_back(dir, std::move(ms));
+  }
+  if (!latencies.empty()) {
+    std::printf(
+        "\nQuery embedding latency (one title per call, %zu titles; ms):\n\n"
+        "| model | p50 | p99 | max |\n|---|---:|---:|---:|\n",
+        latencies[0].second.size());
+    for (const auto& [dir, ms] : latencies)
+      std::printf("| %s | %.3f | %.3f | %.3f |\n", dir.c_str(), ms[ms.size() / 2],
+                  ms[ms.size() * 99 / 100], ms.back());
   }
   std::error_code ec;
   if (keep.empty()) fs::remove_all(tmp, ec);

@@ -25,6 +25,7 @@
 
 #include "cli/common.hpp"
 #include "cli/progress.hpp"
+#include "cli/train_embedder.hpp"
 #include "core/arxiv_id.hpp"
 #include "core/dates.hpp"
 #include "engine/beir_eval.hpp"
@@ -385,9 +386,20 @@ Result<Semantic> open_semantic(const Globals& g, const SemanticArgs& a, bool nee
   return engine::open_semantic(vectors_dir(g), settings_of(a), need_model);
 }
 
-int cmd_embed(const Globals& g, const SemanticArgs& a, size_t batch) {
+int cmd_embed(const Globals& g, const SemanticArgs& given, size_t batch) {
   auto store = open_store(g);
   if (!store.ok()) return fail(store.error());
+  SemanticArgs a = given;
+  if (a.model.empty()) {  // catch the active set up with the model that made it
+    auto active = engine::VectorSet::open_active(vectors_dir(g));
+    if (!active.ok()) return fail(active.error());
+    if (!*active) {
+      fmt::print(stderr, "paperboy: nothing is embedded yet: give --model DIR\n");
+      return kUsage;
+    }
+    a.model = (*active)->info().model_dir;
+    a.int8 = a.int8 || (*active)->info().precision == "int8";
+  }
   auto model = load_embedder(a.model, a.int8);
   if (!model.ok()) return fail(model.error());
   if (!g.quiet) fmt::print(stderr, "model: {}\n", (*model)->describe());
@@ -990,7 +1002,9 @@ int run(int argc, char** argv) {
       "embed",
       "Embed the stored papers with a model (BERT-family or model2vec directory); a new model "
       "builds a new vector set while search keeps using the old one until it is complete");
-  embedc->add_option("--model", embed_sem.model, "Model directory")->required();
+  embedc->add_option("--model", embed_sem.model,
+                     "Model directory (default: the active vectors' model, to catch up with new "
+                     "papers)");
   embedc->add_flag("--int8", embed_sem.int8, "int8-quantised inference (BERT models)");
   embedc->add_option("--threads", embed_sem.threads, "Threads (0 = all cores)")
       ->capture_default_str();
@@ -1102,6 +1116,8 @@ int run(int argc, char** argv) {
                     "(port = 8081), # comments");
   serve->footer("Precedence: command-line flags, then PAPERBOY_* variables, then the config file.");
 
+  auto run_train_embedder = add_train_embedder(app, g.data_dir, g.quiet);
+
   EvalArgs ea;
   auto* evalc = app.add_subcommand("eval", "Evaluate retrieval quality");
   auto* beir = evalc->add_subcommand(
@@ -1152,6 +1168,7 @@ int run(int argc, char** argv) {
   if (*index) return cmd_index(g, rebuild, merge_all);
   if (*search) return cmd_search(g, query, k, offset, sort, search_json, search_prf, search_sem);
   if (*embedc) return cmd_embed(g, embed_sem, embed_batch);
+  if (app.got_subcommand("train-embedder")) return run_train_embedder();
   if (*similar) return cmd_similar(g, similar_id, similar_k, similar_json, similar_sem);
   if (*beir) return cmd_eval_beir(g, ea);
   if (*recommendc) return cmd_recommend(g, rec);

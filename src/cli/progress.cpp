@@ -27,7 +27,7 @@ Progress::Progress(std::string label, bool enabled)
 Progress::~Progress() { finish(); }
 
 void Progress::update(std::uint64_t done, std::uint64_t total, std::uint64_t items,
-                      std::string_view unit) {
+                      std::string_view unit, std::string_view extra) {
   if (!enabled_) return;
   auto now = std::chrono::steady_clock::now();
   if (drawn_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
@@ -47,6 +47,7 @@ void Progress::update(std::uint64_t done, std::uint64_t total, std::uint64_t ite
     line = fmt::format("{} {} {}  {}/s  {}", label_, format_count(items), unit,
                        format_count(static_cast<std::uint64_t>(rate)), format_duration(elapsed));
   }
+  if (!extra.empty()) line += fmt::format("  {}", extra);
   std::fprintf(stderr, "\r%s\x1b[K", line.c_str());
   std::fflush(stderr);
   drawn_ = true;

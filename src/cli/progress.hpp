@@ -14,8 +14,10 @@ class Progress {
   // `enabled` is normally isatty(stderr) && !quiet.
   Progress(std::string label, bool enabled);
   ~Progress();
-  // done/total in bytes (total 0 = unknown), items processed so far for the rate.
-  void update(std::uint64_t done, std::uint64_t total, std::uint64_t items, std::string_view unit);
+  // done/total in bytes (total 0 = unknown), items processed so far for the rate; `extra` is
+  // shown after the ETA (e.g. the current loss).
+  void update(std::uint64_t done, std::uint64_t total, std::uint64_t items, std::string_view unit,
+              std::string_view extra = {});
   void finish();
 
  private:

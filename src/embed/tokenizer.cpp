@@ -362,17 +362,15 @@ bool WordPieceTokenizer::add_word(std::string_view word, std::size_t chars,
   return true;
 }
 
-std::vector<std::int32_t> WordPieceTokenizer::encode(std::string_view text, std::size_t max_tokens,
-                                                     bool drop_unknown) const {
-  std::vector<std::int32_t> out;
-  if (max_tokens == 0) return out;
+template <typename OnWord>
+void WordPieceTokenizer::split_words(std::string_view text, OnWord&& on_word) const {
   const Normalizer& norm = *norm_;
   std::string word;
   std::size_t chars = 0;
   std::u32string exp;
   bool more = true;
   auto flush = [&]() {
-    if (!word.empty() && more) more = add_word(word, chars, out, max_tokens, drop_unknown);
+    if (!word.empty() && more) more = on_word(std::string_view(word), chars);
     word.clear();
     chars = 0;
   };
@@ -416,7 +414,21 @@ std::vector<std::int32_t> WordPieceTokenizer::encode(std::string_view text, std:
     if (cjk) flush();
   }
   flush();
+}
+
+std::vector<std::int32_t> WordPieceTokenizer::encode(std::string_view text, std::size_t max_tokens,
+                                                     bool drop_unknown) const {
+  std::vector<std::int32_t> out;
+  if (max_tokens == 0) return out;
+  split_words(text, [&](std::string_view word, std::size_t chars) {
+    return add_word(word, chars, out, max_tokens, drop_unknown);
+  });
   return out;
+}
+
+void WordPieceTokenizer::for_each_word(std::string_view text,
+                                       const std::function<bool(std::string_view word)>& fn) const {
+  split_words(text, [&](std::string_view word, std::size_t) { return fn(word); });
 }
 
 std::vector<std::int32_t> WordPieceTokenizer::encode_with_specials(std::string_view text,

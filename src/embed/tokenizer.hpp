@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,6 +53,10 @@ class WordPieceTokenizer {
   // count against max_tokens), as model2vec does.
   std::vector<std::int32_t> encode(std::string_view text, std::size_t max_tokens,
                                    bool drop_unknown = false) const;
+  // Calls fn(word) for each normalised, pre-tokenised word of `text` (step 1 and 2 above),
+  // in order, until fn returns false. For building a vocabulary from a corpus.
+  void for_each_word(std::string_view text,
+                     const std::function<bool(std::string_view word)>& fn) const;
   // [CLS] pieces [SEP], truncated to at most `max_length` ids in total (max_length >= 2).
   std::vector<std::int32_t> encode_with_specials(std::string_view text,
                                                  std::size_t max_length) const;
@@ -68,6 +73,10 @@ class WordPieceTokenizer {
   // Appends the pieces of one pre-tokenised word; returns false if max_tokens was reached.
   bool add_word(std::string_view word, std::size_t chars, std::vector<std::int32_t>& out,
                 std::size_t max_tokens, bool drop_unknown) const;
+
+  // Normalises and pre-tokenises `text`, calling on_word(word, chars) until it returns false.
+  template <typename OnWord>
+  void split_words(std::string_view text, OnWord&& on_word) const;
 
   struct Normalizer;
   WordPieceConfig config_;
