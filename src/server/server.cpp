@@ -415,16 +415,31 @@ Result<int> Server::bind() {
 Status Server::run() {
   PB_ASSIGN_OR_RETURN(int port, bind());
   (void)port;
-  impl_->reloader = std::thread([this] { impl_->reload_loop(); });
-  if (impl_->app.options.smtp) impl_->mailer = std::thread([this] { impl_->mail_loop(); });
-  impl_->http.listen_after_bind();  // returns once stop() closed the listener and drained
+  auto& im = *impl_;
+  im.reloader = std::thread([this] { impl_->reload_loop(); });
+  if (im.app.options.smtp) im.mailer = std::thread([this] { impl_->mail_loop(); });
+  // httplib's stop() does nothing before listening has begun, so a stop() that comes early (a
+  // SIGTERM right after start) is repeated until the listener has really returned.
+  std::atomic<bool> listening_done{false};
+  std::thread stopper([&im, &listening_done] {
+    std::unique_lock lock(im.stop_mu);
+    im.stop_cv.wait(lock, [&] { return im.stopping; });
+    lock.unlock();
+    while (!listening_done.load()) {
+      im.http.stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  im.http.listen_after_bind();  // returns once stop() closed the listener and drained
+  listening_done = true;
   {
-    std::lock_guard lock(impl_->stop_mu);
-    impl_->stopping = true;
+    std::lock_guard lock(im.stop_mu);
+    im.stopping = true;
   }
-  impl_->stop_cv.notify_all();
-  if (impl_->reloader.joinable()) impl_->reloader.join();
-  if (impl_->mailer.joinable()) impl_->mailer.join();
+  im.stop_cv.notify_all();
+  stopper.join();
+  if (im.reloader.joinable()) im.reloader.join();
+  if (im.mailer.joinable()) im.mailer.join();
   return Status();
 }
 

@@ -144,6 +144,16 @@ TEST_F(ServeCliTest, BadConfigFilesAreOneLineUsageErrors) {
   EXPECT_NE(r.err.find("none.ini"), std::string::npos);
 }
 
+// A SIGTERM that arrives just after the listening line (before the listener's loop has
+// begun) still stops the server.
+TEST_F(ServeCliTest, SigtermRightAfterStartStops) {
+  for (int i = 0; i < 5; ++i) {
+    ServeProcess s({"--data", data_, "serve", "--port", "0", "--access-log", ""});
+    ASSERT_GT(s.port, 0) << s.output;
+    EXPECT_EQ(s.stop(), 0);
+  }
+}
+
 TEST_F(ServeCliTest, SigtermLetsTheRequestInFlightFinish) {
   ServeProcess s({"--data", data_, "serve", "--port", "0", "--access-log", ""});
   ASSERT_GT(s.port, 0) << s.output;
