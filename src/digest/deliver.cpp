@@ -91,6 +91,12 @@ Result<DeliverSummary> deliver(Store& store, mail::Transport& transport, const M
     const std::int64_t wait = *next - now();
     if (wait > 0) std::this_thread::sleep_for(std::chrono::seconds(wait));
   }
+  // Finished mail keeps its key and papers (idempotency, "never twice") but not its body.
+  const std::int64_t t = now();
+  if (auto pruned =
+          store.prune_outbox(t - options.keep_bodies_seconds, t - options.keep_rows_seconds);
+      !pruned.ok())
+    return pruned.error();
   PB_ASSIGN_OR_RETURN(auto counts, store.outbox_counts());
   for (const auto& c : counts)
     if (c.state == MailState::kQueued) sum.waiting = static_cast<size_t>(c.count);

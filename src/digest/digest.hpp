@@ -137,6 +137,10 @@ struct DeliverOptions {
   // Keep running while a retry falls due within this many seconds (0: one pass).
   double wait_seconds = 0;
   size_t batch = 200;
+  // Finished messages lose their body after a week and are deleted after 200 days (longer
+  // than the composer looks back for papers already sent).
+  std::int64_t keep_bodies_seconds = 7 * 86400;
+  std::int64_t keep_rows_seconds = 200 * 86400;
   std::function<std::int64_t()> clock;  // Unix seconds; default the system clock
   std::function<void(const OutboxMessage&, const mail::SendResult&)> on_result;  // logging
 };

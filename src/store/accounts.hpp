@@ -216,6 +216,12 @@ class AccountStore {
   virtual Result<std::vector<OutboxMessage>> outbox(std::optional<std::int64_t> subscription_id,
                                                     size_t limit) = 0;
   virtual Result<std::vector<OutboxCount>> outbox_counts() = 0;
+  // Keeps the outbox small: finished messages (sent, failed, bounced, cancelled) created before
+  // `clear_before` lose their body (their key and paper ids stay, for idempotency and for
+  // "never the same paper twice"), and all created before `delete_before` are deleted.
+  // Returns how many rows changed.
+  virtual Result<std::int64_t> prune_outbox(std::int64_t clear_before,
+                                            std::int64_t delete_before) = 0;
 
   // --- the daily curated lists
   // Adds a paper to a day's list (source "paperboy"); kConflict when it is already on that

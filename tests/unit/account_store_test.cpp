@@ -457,6 +457,46 @@ TEST_F(AccountStoreTest, OutboxStatesAttemptsAndDueTimes) {
   EXPECT_FALSE(store_->enqueue_mail(m, nullptr).ok());
 }
 
+TEST_F(AccountStoreTest, PruningKeepsKeysAndPapersThenForgets) {
+  OutboxMessage m;
+  m.kind = "digest";
+  m.recipient = "p@example.org";
+  m.message = "the body";
+  m.papers = {"2511.00001"};
+  for (int i = 0; i < 3; ++i) {
+    m.key = "k" + std::to_string(i);
+    m.created_at = 100 * (i + 1);  // 100, 200, 300
+    ASSERT_TRUE(store_->enqueue_mail(m, nullptr).ok());
+  }
+  auto all = store_->outbox(std::nullopt, 10);
+  ASSERT_TRUE(all.ok());
+  for (const auto& x : *all) {  // k0 and k1 sent, k2 still queued
+    if (x.key != "k2") {
+      ASSERT_TRUE(store_->update_mail(x.id, MailState::kSent, 1, 0, "").ok());
+    }
+  }
+  auto n = store_->prune_outbox(/*clear_before=*/250, /*delete_before=*/150);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 3);  // k0's and k1's bodies cleared, then k0 deleted
+  all = store_->outbox(std::nullopt, 10);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  for (const auto& x : *all) {
+    if (x.key == "k1") {
+      EXPECT_EQ(x.message, "");
+      EXPECT_EQ(x.papers, m.papers);
+    } else {
+      EXPECT_EQ(x.key, "k2");
+      EXPECT_EQ(x.message, "the body");  // not finished: untouched
+    }
+  }
+  // A pruned key still makes composing idempotent.
+  m.key = "k1";
+  auto q = store_->enqueue_mail(m, nullptr);
+  ASSERT_TRUE(q.ok());
+  EXPECT_FALSE(*q);
+}
+
 TEST_F(AccountStoreTest, RemovingASubscriptionRemovesItsMail) {
   Subscription s;
   s.email = "gone@example.org";

@@ -944,6 +944,28 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  Result<std::int64_t> prune_outbox(std::int64_t clear_before,
+                                    std::int64_t delete_before) override {
+    return transaction([&]() -> Result<std::int64_t> {
+      PB_ASSIGN_OR_RETURN(Stmt * c, stmt("UPDATE outbox SET message = '' WHERE created_at < ? AND "
+                                         "message <> '' AND state IN ('sent', 'failed', 'bounced', "
+                                         "'cancelled')"));
+      std::int64_t changed = 0;
+      {
+        ResetGuard g{*c};
+        c->bind(1, clear_before);
+        PB_RETURN_IF_ERROR(done(*c, "pruning the outbox"));
+        changed += sqlite3_changes(db_);
+      }
+      PB_ASSIGN_OR_RETURN(Stmt * d, stmt("DELETE FROM outbox WHERE created_at < ? AND state IN "
+                                         "('sent', 'failed', 'bounced', 'cancelled')"));
+      ResetGuard g{*d};
+      d->bind(1, delete_before);
+      PB_RETURN_IF_ERROR(done(*d, "pruning the outbox"));
+      return changed + sqlite3_changes(db_);
+    });
+  }
+
   // --- the daily curated lists
 
   Status add_listing(const ListingEntry& entry) override {
