@@ -34,7 +34,7 @@ std::string lower(std::string_view s) {
 // The papers announced on the days of one window, shared by every subscriber whose digest
 // covers the same days.
 struct Window {
-  std::vector<Paper> papers;  // announced or listed on the window's days, by id
+  std::vector<Paper> papers;  // announced or curated on the window's days, by id
   std::vector<std::int64_t> upvotes;
   std::unordered_map<std::string, size_t> by_id;
   std::vector<size_t> top;  // curated listings of these days (else all), most upvoted first
@@ -58,8 +58,9 @@ class Composer {
       ids.insert(ids.end(), some.begin(), some.end());
       PB_ASSIGN_OR_RETURN(day, store_.announcement_day_before(day));
     }
-    // The days' curated lists (Hugging Face's daily papers, submissions here) count as new
-    // too: a paper is often listed a day or more after its announcement.
+    const std::unordered_set<std::string> announced(ids.begin(), ids.end());
+    // The days' curated lists (Hugging Face's daily papers, submissions here) are the top
+    // papers: a paper is often listed a day or more after its announcement.
     PB_ASSIGN_OR_RETURN(auto listed, store_.listings(first, std::max(last, date_)));
     for (const auto& e : listed) ids.push_back(e.paper_id);
     std::sort(ids.begin(), ids.end());
@@ -85,8 +86,11 @@ class Composer {
       for (size_t i = 0; i < w->papers.size(); ++i)
         if (w->upvotes[i] > 0) w->top.push_back(i);
     by_votes(w->top);
+    // A category's new papers are the ones announced in the window (a curated paper may be
+    // older).
     for (size_t i = 0; i < w->papers.size(); ++i)
-      for (const auto& c : w->papers[i].categories) w->by_category[c].push_back(i);
+      if (announced.count(w->papers[i].id))
+        for (const auto& c : w->papers[i].categories) w->by_category[c].push_back(i);
     for (auto& [c, v] : w->by_category) by_votes(v);
     slot = std::move(w);
     return slot.get();

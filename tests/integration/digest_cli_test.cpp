@@ -222,6 +222,28 @@ TEST_F(DigestCliTest, FollowsTheAnnouncementCalendar) {
             (std::set<std::string>{"2611.00003", "2611.00004", "2611.00005", "2611.00007"}));
 }
 
+// The curated list of the day (Hugging Face's daily papers) makes the top papers, even an
+// older paper listed today; a followed category gets only papers announced since the last
+// digest.
+TEST_F(DigestCliTest, CuratedPapersAreTopPapersNotCategoryNews) {
+  const std::string listed =
+      R"({"id": "2401.00009", "version": 1, "title": "An older paper listed today", "abstract": "Old but popular.", "authors": ["Old Author"], "categories": ["cs.CL"], "published": "2024-01-05", "announce_date": "2024-01-05", "daily": [{"day": "2026-11-20", "source": "huggingface", "submitted_by": "hf"}], "signals": [{"kind": "upvotes", "value": 40, "source": "huggingface", "observed_at": "2026-11-20T18:00:00Z"}]})";
+  auto r =
+      cli({"-q", "ingest", pb::testing::write_file(dir_ / "hf.jsonl", listed + "\n").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(cli({"subscribers", "add", "cat@example.org", "--category", "cs.CL", "--confirmed"})
+                .exit_code,
+            0);
+  ASSERT_EQ(cli({"subscribers", "add", "top@example.org", "--top", "--confirmed"}).exit_code, 0);
+  SmtpSink sink(dir_.path());
+  r = digest(sink, "2026-11-20");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::map<std::string, std::vector<std::string>> got;
+  for (const auto& m : sink.messages()) got[m["to"]] = ids_in(m);
+  EXPECT_EQ(got["cat@example.org"], std::vector<std::string>{"2611.00007"});
+  EXPECT_EQ(got["top@example.org"], std::vector<std::string>{"2401.00009"});
+}
+
 TEST_F(DigestCliTest, DryRunQueuesNothingAndBadInputIsOneLine) {
   ASSERT_EQ(cli({"subscribers", "add", "d@example.org", "--author", "Ada Lovelace", "--confirmed"})
                 .exit_code,
