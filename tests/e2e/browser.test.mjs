@@ -183,6 +183,38 @@ test("sign up, upvote, save, subscribe, log out and in again", async () => {
   await context.close();
 });
 
+test("a subscription is confirmed from its mail, changed and stopped", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(base + "/");
+  await page.locator("#sub-email").fill("prefs-e2e@example.org");
+  await page.getByRole("button", { name: /^Subscribe/ }).click();
+  assert.match(await page.locator("main").innerText(), /confirm the address/);
+  // The confirmation mail waits in the outbox (no SMTP server here): read its link there.
+  const raw = execFileSync("sqlite3", [
+    path.join(data, "paperboy.db"),
+    "SELECT message FROM outbox WHERE kind = 'confirm' AND recipient = 'prefs-e2e@example.org'",
+  ]).toString();
+  const text = raw.replace(/=\r?\n/g, "").replace(/=3D/g, "=");  // quoted-printable
+  const link = text.match(/http:\/\/\S+\/subscription\/confirm\?t=[A-Za-z0-9_.-]+/);
+  assert.ok(link, "a confirmation link in the mail");
+  await page.goto(link[0]);
+  assert.match(await page.locator("main").innerText(), /Confirmed/);
+  await page.getByLabel("Weekly").check();
+  await page.getByLabel("Saved searches, one per line").fill("diffusion models\nattention");
+  await page.getByRole("button", { name: "Save" }).click();
+  const saved = await page.locator("main").innerText();
+  assert.match(saved, /Saved\./);
+  assert.match(saved, /active/);
+  assert.equal(await page.getByLabel("Weekly").isChecked(), true);
+  assert.equal(await page.getByLabel("Saved searches, one per line").inputValue(),
+    "diffusion models\nattention\n");
+  await shot(page, "preferences");
+  await page.getByRole("button", { name: "Unsubscribe" }).click();
+  assert.match(await page.locator("main").innerText(), /No more digests go to prefs-e2e@example.org/);
+  await context.close();
+});
+
 test("works on a phone and with a keyboard", async () => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
   const page = await context.newPage();
