@@ -34,6 +34,22 @@ std::filesystem::path lexical_dir(const Globals& g) {
   return std::filesystem::path(g.data_dir) / "index" / "lexical";
 }
 
+std::filesystem::path vectors_dir(const Globals& g) {
+  return std::filesystem::path(g.data_dir) / "vectors";
+}
+
+Result<std::unique_ptr<lexical::LexicalIndex>> open_index(const Globals& g) {
+  auto index = lexical::LexicalIndex::open(lexical_dir(g));
+  if (!index.ok())
+    return Error(index.error().code(),
+                 fmt::format("{} (run `paperboy index --rebuild`)", index.error().message()));
+  return index;
+}
+
+Result<std::unique_ptr<engine::VectorSet>> open_active_vectors(const Globals& g) {
+  return engine::VectorSet::open_active(vectors_dir(g));
+}
+
 void add_env_names(CLI::App* cmd) {
   for (CLI::Option* o : cmd->get_options()) {
     std::string var = o->get_single_name();

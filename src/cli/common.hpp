@@ -11,6 +11,8 @@
 
 #include "core/result.hpp"
 #include "digest/digest.hpp"
+#include "engine/vectors.hpp"
+#include "index/lexical/index.hpp"
 #include "store/store.hpp"
 
 namespace pb::cli {
@@ -42,6 +44,11 @@ int fail(const Error& e);
 
 Result<std::unique_ptr<Store>> open_store(const Globals& g, bool read_only = false);
 std::filesystem::path lexical_dir(const Globals& g);
+std::filesystem::path vectors_dir(const Globals& g);
+// The lexical index; its error says to run `paperboy index --rebuild`.
+Result<std::unique_ptr<lexical::LexicalIndex>> open_index(const Globals& g);
+// The active vector set (null when nothing is embedded yet).
+Result<std::unique_ptr<engine::VectorSet>> open_active_vectors(const Globals& g);
 
 // Gives every option of `cmd` a PAPERBOY_<NAME> environment variable (--max-body:
 // PAPERBOY_MAX_BODY).

@@ -20,11 +20,6 @@ namespace pb::cli {
 
 namespace {
 
-std::string state_text(SubscriptionState s) {
-  static constexpr const char* kNames[] = {"pending", "confirmed", "unsubscribed", "bouncing"};
-  return kNames[static_cast<int>(s)];
-}
-
 std::string trim_line_ends(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
   return s;
@@ -59,11 +54,8 @@ int cmd_digest_run(const Globals& g, const DigestArgs& a) {
   if (!setup.ok()) return fail(setup.error());
   auto store = open_store(g);
   if (!store.ok()) return fail(store.error());
-  auto index = lexical::LexicalIndex::open(lexical_dir(g));
-  if (!index.ok()) {
-    fmt::print(stderr, "paperboy: {} (run `paperboy index`)\n", index.error().message());
-    return exit_for(index.error());
-  }
+  auto index = open_index(g);
+  if (!index.ok()) return fail(index.error());
   // Digests search the index: bring it up to date with the store first.
   auto refreshed = engine::refresh_index(**store, **index, {});
   if (!refreshed.ok()) return fail(refreshed.error());
@@ -80,14 +72,9 @@ int cmd_digest_run(const Globals& g, const DigestArgs& a) {
   co.top = a.top;
   co.dry_run = a.dry_run;
   co.only = a.only;
-  std::unique_ptr<engine::VectorSet> vectors;  // embedding features for "like my library"
-  const auto vdir = std::filesystem::path(g.data_dir) / "vectors";
-  if (std::filesystem::exists(vdir / "ACTIVE")) {
-    auto opened = engine::VectorSet::open_active(vdir);
-    if (!opened.ok()) return fail(opened.error());
-    vectors = std::move(*opened);
-    co.vectors = vectors.get();
-  }
+  auto vectors = open_active_vectors(g);  // embedding features for "like my library"
+  if (!vectors.ok()) return fail(vectors.error());
+  co.vectors = vectors->get();
   text::Analyzer analyzer;
   auto snap = (*index)->snapshot();
   Status write_status;
@@ -159,6 +146,8 @@ int cmd_digest_run(const Globals& g, const DigestArgs& a) {
   };
   auto sent = digest::deliver(**store, **transport, setup->settings, dopt);
   if (!sent.ok()) return fail(sent.error());
+  if (auto pruned = digest::prune_outbox(**store, dates::unix_now()); !pruned.ok())
+    return fail(pruned.error());
   out["sent"] = sent->sent;
   out["retrying"] = sent->waiting;
   out["bounced"] = sent->bounced;
@@ -217,7 +206,7 @@ int cmd_subscribers_add(const Globals& g, const SubscriberArgs& a) {
     if (!queued.ok()) return fail(queued.error());
   }
   if (!g.quiet)
-    fmt::print("{} {} ({}){}\n", a.email, state_text((*saved)->state), s.frequency,
+    fmt::print("{} {} ({}){}\n", a.email, subscription_state_name((*saved)->state), s.frequency,
                (*saved)->state == SubscriptionState::kPending
                    ? ": a confirmation mail is in the outbox (sent by `digest run --smtp` or "
                      "`serve --smtp`)"
@@ -236,7 +225,7 @@ int cmd_subscribers_list(const Globals& g, bool json) {
       nlohmann::ordered_json j;
       j["id"] = s.id;
       j["email"] = s.email;
-      j["state"] = state_text(s.state);
+      j["state"] = subscription_state_name(s.state);
       j["frequency"] = s.frequency;
       j["top_papers"] = s.top_papers;
       j["queries"] = s.queries;
@@ -256,7 +245,7 @@ int cmd_subscribers_list(const Globals& g, bool json) {
     for (const auto& q : s.queries) topics.push_back("search:" + q);
     for (const auto& x : s.authors) topics.push_back("author:" + x);
     for (const auto& x : s.categories) topics.push_back("cat:" + x);
-    fmt::print("{}\t{}\t{}\tlast {}\t{}\n", s.email, state_text(s.state), s.frequency,
+    fmt::print("{}\t{}\t{}\tlast {}\t{}\n", s.email, subscription_state_name(s.state), s.frequency,
                s.last_digest_day.empty() ? "-" : s.last_digest_day, fmt::join(topics, "; "));
   }
   if (!g.quiet) fmt::print(stderr, "{} subscriptions\n", subs->size());
@@ -385,7 +374,6 @@ std::function<int(const Globals&)> add_mail_commands(CLI::App& app) {
   auto* list = subs->add_subcommand("list", "List subscriptions");
   list->add_flag("--json", sa->json, "JSON array");
   auto* remove = subs->add_subcommand("remove", "Delete a subscription and its outbox mail");
-  std::string remove_email;
   remove->add_option("email", sa->email, "E-mail address")->required();
 
   return [=](const Globals& g) -> int {

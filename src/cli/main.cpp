@@ -337,10 +337,6 @@ int cmd_harvest(const Globals& g, const HarvestArgs& a) {
   return summary->counts.skipped > 0 ? kPartial : kOk;
 }
 
-std::filesystem::path vectors_dir(const Globals& g) {
-  return std::filesystem::path(g.data_dir) / "vectors";
-}
-
 // Options shared by the commands that embed or fuse.
 struct SemanticArgs {
   std::string mode = "lexical";  // search / eval
@@ -523,11 +519,8 @@ int cmd_search(const Globals& g, const std::string& query, size_t k, size_t offs
   }
   auto store = open_store(g);
   if (!store.ok()) return fail(store.error());
-  auto index = lexical::LexicalIndex::open(lexical_dir(g));
-  if (!index.ok()) {
-    fmt::print(stderr, "paperboy: {} (run `paperboy index --rebuild`)\n", index.error().message());
-    return exit_for(index.error());
-  }
+  auto index = open_index(g);
+  if (!index.ok()) return fail(index.error());
   // Searching never writes; say so when papers are waiting to be indexed.
   auto seq = (*store)->max_seq();
   if (seq.ok() && *seq > (*index)->snapshot()->store_seq && !json && !g.quiet)
@@ -563,11 +556,8 @@ int cmd_similar(const Globals& g, const std::string& id, size_t k, bool json,
                 const SemanticArgs& sa) {
   auto store = open_store(g);
   if (!store.ok()) return fail(store.error());
-  auto index = lexical::LexicalIndex::open(lexical_dir(g));
-  if (!index.ok()) {
-    fmt::print(stderr, "paperboy: {} (run `paperboy index --rebuild`)\n", index.error().message());
-    return exit_for(index.error());
-  }
+  auto index = open_index(g);
+  if (!index.ok()) return fail(index.error());
   text::Analyzer analyzer;
   auto snap = (*index)->snapshot();
   // The paper's stored vector is the query: no model needed.
@@ -607,24 +597,17 @@ int cmd_recommend(const Globals& g, const RecommendArgs& a) {
     auto st = (*store)->set_not_interested((*user)->id, id->id, true, std::time(nullptr));
     if (!st.ok()) return fail(st.error());
   }
-  auto index = lexical::LexicalIndex::open(lexical_dir(g));
-  if (!index.ok()) {
-    fmt::print(stderr, "paperboy: {} (run `paperboy index --rebuild`)\n", index.error().message());
-    return exit_for(index.error());
-  }
+  auto index = open_index(g);
+  if (!index.ok()) return fail(index.error());
   engine::RecommendOptions o;
   o.k = a.k;
   o.query = a.query;
   o.candidate_days = a.days;
   o.embedding_weight = a.embedding_weight;
   // Embedding features from the active vector set, when there is one.
-  std::unique_ptr<engine::VectorSet> vectors;
-  if (a.embedding_weight > 0 && std::filesystem::exists(vectors_dir(g) / "ACTIVE")) {
-    auto opened = engine::VectorSet::open_active(vectors_dir(g));
-    if (!opened.ok()) return fail(opened.error());
-    vectors = std::move(*opened);
-    o.vectors = vectors.get();
-  }
+  auto vectors = open_active_vectors(g);
+  if (!vectors.ok()) return fail(vectors.error());
+  o.vectors = vectors->get();
   text::Analyzer analyzer;
   auto snap = (*index)->snapshot();
   auto res = engine::recommend(**store, *snap, (*user)->id, o, analyzer);

@@ -205,6 +205,8 @@ std::string day_of(std::string_view iso) {
   return iso.size() >= 10 ? std::string(iso.substr(0, 10)) : std::string();
 }
 
+std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
 std::string today_utc() { return now_utc().substr(0, 10); }
 
 std::string now_utc() {

@@ -19,6 +19,8 @@ bool valid_day(std::string_view day);
 // Today in UTC, "YYYY-MM-DD", and now as "YYYY-MM-DDTHH:MM:SSZ".
 std::string today_utc();
 std::string now_utc();
+// The current Unix time in seconds.
+std::int64_t unix_now();
 
 // Unix seconds of an ISO 8601 / RFC 3339 date or time: "YYYY-MM-DD" (midnight UTC) or
 // "YYYY-MM-DD[T ]HH:MM[:SS[.fff]]" followed by "Z", "+HH:MM", "+HHMM", "+HH" (or "-") or

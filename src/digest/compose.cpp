@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/ascii.hpp"
 #include "core/dates.hpp"
 #include "digest/digest.hpp"
 #include "engine/lexical_search.hpp"
@@ -23,13 +24,6 @@ namespace pb::digest {
 namespace {
 
 constexpr std::int64_t kSentMemorySeconds = 120 * 86400;  // papers never sent twice within
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 // The papers announced on the days of one window, shared by every subscriber whose digest
 // covers the same days.
@@ -178,10 +172,7 @@ class Composer {
   Result<ComposeSummary> run(const std::function<void(const Digest&)>& on_digest) {
     const auto t0 = std::chrono::steady_clock::now();
     ComposeSummary sum;
-    const std::int64_t now = options_.now ? options_.now
-                                          : std::chrono::duration_cast<std::chrono::seconds>(
-                                                std::chrono::system_clock::now().time_since_epoch())
-                                                .count();
+    const std::int64_t now = options_.now ? options_.now : dates::unix_now();
     const std::string date = options_.date.empty() ? dates::day_from_unix(now) : options_.date;
     date_ = date;
     if (!dates::valid_day(date))
@@ -190,11 +181,11 @@ class Composer {
                         store_.announcement_day_before(dates::add_days(date, 1)));
     sum.latest_day = latest;
     std::unordered_set<std::string> only;
-    for (const auto& e : options_.only) only.insert(lower(e));
+    for (const auto& e : options_.only) only.insert(ascii_lower(e));
     PB_ASSIGN_OR_RETURN(auto subs, store_.subscriptions());
     for (auto& sub : subs) {
       if (sub.state != SubscriptionState::kConfirmed) continue;
-      if (!only.empty() && !only.count(lower(sub.email))) continue;
+      if (!only.empty() && !only.count(ascii_lower(sub.email))) continue;
       ++sum.subscriptions;
       const bool weekly = sub.frequency == "weekly";
       const std::string period = weekly ? dates::iso_week(date) : latest;

@@ -10,17 +10,12 @@
 #include <cstring>
 #include <thread>
 
+#include "core/dates.hpp"
 #include "digest/digest.hpp"
 
 namespace pb::digest {
 
 namespace {
-
-std::int64_t system_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Whether the message should still go out: confirmations to pending subscriptions, digests to
 // confirmed ones; mail without a subscription always.
@@ -35,7 +30,7 @@ bool still_wanted(const OutboxMessage& m) {
 
 Result<DeliverSummary> deliver(Store& store, mail::Transport& transport, const MailSettings& m,
                                const DeliverOptions& options) {
-  auto now = [&] { return options.clock ? options.clock() : system_now(); };
+  auto now = [&] { return options.clock ? options.clock() : dates::unix_now(); };
   DeliverSummary sum;
   const std::int64_t deadline =
       now() + static_cast<std::int64_t>(options.wait_seconds > 0 ? options.wait_seconds : 0);
@@ -91,16 +86,14 @@ Result<DeliverSummary> deliver(Store& store, mail::Transport& transport, const M
     const std::int64_t wait = *next - now();
     if (wait > 0) std::this_thread::sleep_for(std::chrono::seconds(wait));
   }
-  // Finished mail keeps its key and papers (idempotency, "never twice") but not its body.
-  const std::int64_t t = now();
-  if (auto pruned =
-          store.prune_outbox(t - options.keep_bodies_seconds, t - options.keep_rows_seconds);
-      !pruned.ok())
-    return pruned.error();
-  PB_ASSIGN_OR_RETURN(auto counts, store.outbox_counts());
-  for (const auto& c : counts)
-    if (c.state == MailState::kQueued) sum.waiting = static_cast<size_t>(c.count);
+  PB_ASSIGN_OR_RETURN(std::int64_t waiting, store.count_mail(MailState::kQueued));
+  sum.waiting = static_cast<size_t>(waiting);
   return sum;
+}
+
+// Finished mail keeps its key and papers (idempotency, "never twice") but not its body.
+Result<std::int64_t> prune_outbox(Store& store, std::int64_t now) {
+  return store.prune_outbox(now - kKeepBodiesSeconds, now - kKeepRowsSeconds);
 }
 
 Result<std::optional<DeliveryLock>> DeliveryLock::try_acquire(const std::filesystem::path& dir) {

@@ -104,8 +104,7 @@ struct Digest {
   std::vector<DigestSection> sections;
   std::vector<std::string> paper_ids;
   std::string subject;
-  std::string text, html;  // the two bodies
-  std::string message;     // the whole RFC 5322 message
+  std::string message;  // the whole RFC 5322 message
 };
 
 struct ComposeSummary {
@@ -126,7 +125,7 @@ Result<ComposeSummary> compose_digests(Store& store, const lexical::IndexSnapsho
                                        const ComposeOptions& options,
                                        const std::function<void(const Digest&)>& on_digest = {});
 
-// The two bodies and the message of a digest whose sections, period and subscription are set.
+// The subject and message of a digest whose sections, period and subscription are set.
 Status render_digest(Digest& d, const MailSettings& m, std::int64_t now);
 
 // --- delivery
@@ -137,10 +136,6 @@ struct DeliverOptions {
   // Keep running while a retry falls due within this many seconds (0: one pass).
   double wait_seconds = 0;
   size_t batch = 200;
-  // Finished messages lose their body after a week and are deleted after 200 days (longer
-  // than the composer looks back for papers already sent).
-  std::int64_t keep_bodies_seconds = 7 * 86400;
-  std::int64_t keep_rows_seconds = 200 * 86400;
   std::function<std::int64_t()> clock;  // Unix seconds; default the system clock
   std::function<void(const OutboxMessage&, const mail::SendResult&)> on_result;  // logging
 };
@@ -156,6 +151,13 @@ struct DeliverSummary {
 
 Result<DeliverSummary> deliver(Store& store, mail::Transport& transport, const MailSettings& m,
                                const DeliverOptions& options);
+
+// Finished messages lose their body after a week and their row after 200 days (longer than
+// the composer looks back for papers already sent). A scan of the old part of the outbox:
+// run it once a day or once per `digest run`, not per delivery round. Returns rows changed.
+inline constexpr std::int64_t kKeepBodiesSeconds = 7 * 86400;
+inline constexpr std::int64_t kKeepRowsSeconds = 200 * 86400;
+Result<std::int64_t> prune_outbox(Store& store, std::int64_t now);
 
 // One deliverer per data directory at a time (flock on DATA/mail.lock, released by the
 // kernel when the process dies): a message another live process is sending is never seen

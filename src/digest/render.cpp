@@ -129,8 +129,6 @@ Status render_digest(Digest& d, const MailSettings& m, std::int64_t now) {
       "font-size:.85em\">{} <a href=\"{}\">Change what you get</a> \u00b7 <a href=\"{}\">"
       "Unsubscribe</a></p></div></body></html>",
       escape_html(why), escape_html(prefs), escape_html(unsubscribe));
-  d.text = text;
-  d.html = html;
 
   mail::Message msg;
   msg.from = m.from;

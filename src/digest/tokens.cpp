@@ -12,6 +12,7 @@
 
 #include "core/files.hpp"
 
+#include "core/ascii.hpp"
 #include "digest/digest.hpp"
 #include "server/html.hpp"
 #include "server/security.hpp"
@@ -32,13 +33,6 @@ std::string_view purpose_name(LinkPurpose p) {
       return "preferences";
   }
   return "";
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
 }
 
 bool parse_int(std::string_view s, std::int64_t& out) {
@@ -85,7 +79,7 @@ std::string make_link_token(const MailSettings& m, LinkPurpose purpose, const Su
                             std::int64_t now) {
   const std::int64_t expires = purpose == LinkPurpose::kConfirm ? now + kConfirmLifetime : 0;
   return server::make_signed_token(m.secret, fmt::format("{}|{}|{}|{}", purpose_name(purpose),
-                                                         sub.id, lower(sub.email), expires));
+                                                         sub.id, ascii_lower(sub.email), expires));
 }
 
 Result<Subscription> open_link_token(const MailSettings& m, LinkPurpose purpose,
@@ -107,7 +101,7 @@ Result<Subscription> open_link_token(const MailSettings& m, LinkPurpose purpose,
     return bad;
   if (expires != 0 && expires < now) return bad;
   PB_ASSIGN_OR_RETURN(auto sub, store.get_subscription(id));
-  if (!sub || lower(sub->email) != std::string_view(p).substr(b + 1, c - b - 1)) return bad;
+  if (!sub || ascii_lower(sub->email) != std::string_view(p).substr(b + 1, c - b - 1)) return bad;
   return std::move(*sub);
 }
 

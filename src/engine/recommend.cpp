@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/ascii.hpp"
 #include "core/dates.hpp"
 #include "engine/lexical_search.hpp"
 #include "engine/vectors.hpp"
@@ -44,10 +45,7 @@ rank::SparseVector TfIdfFeaturizer::vectorize(const Paper& paper) {
       const std::uint32_t id = id_of(t.term);
       tf[id] += weight;
       if (words_[id].empty() && t.end > t.begin && t.end <= text.size()) {
-        std::string w = text.substr(t.begin, t.end - t.begin);
-        for (char& c : w)
-          if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-        words_[id] = std::move(w);
+        words_[id] = ascii_lower(std::string_view(text).substr(t.begin, t.end - t.begin));
       }
     }
   };
@@ -78,11 +76,6 @@ const rank::SparseVector& RecommendCache::vector_of(const Paper& p) {
 
 namespace {
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // Papers of a followed author, newest first: the index finds candidates by the name's words,
 // the exact name (case-insensitive) decides.
 Result<std::vector<Paper>> author_seeds(Store& store, const lexical::IndexSnapshot& snapshot,
@@ -98,11 +91,11 @@ Result<std::vector<Paper>> author_seeds(Store& store, const lexical::IndexSnapsh
   req.sort = lexical::SortOrder::kDate;
   req.snippets = false;
   PB_ASSIGN_OR_RETURN(auto res, search(store, snapshot, req, analyzer));
-  const std::string want = lower(name);
+  const std::string want = ascii_lower(name);
   std::vector<Paper> out;
   for (auto& it : res.items) {
     bool match = false;
-    for (const auto& a : it.paper.authors) match = match || lower(a) == want;
+    for (const auto& a : it.paper.authors) match = match || ascii_lower(a) == want;
     if (match) out.push_back(std::move(it.paper));
     if (out.size() >= limit) break;
   }

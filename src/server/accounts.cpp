@@ -76,6 +76,13 @@ bool valid_name(const std::string& n) {
   return true;
 }
 
+// A subscription's state as the pages say it.
+const char* state_description(SubscriptionState s) {
+  static const char* const kText[] = {"waiting for confirmation", "active", "unsubscribed",
+                                      "paused: mail to this address bounced"};
+  return kText[static_cast<int>(s)];
+}
+
 // A state-changing form: CSRF checked; with `need_user`, anonymous visitors are sent to log in.
 template <typename F>
 httplib::Server::Handler action(App& app, bool need_user, F f) {
@@ -110,7 +117,7 @@ Status start_session(App&, Worker& w, Visitor& v, const User& user, Res& res) {
   s.token_hash = sha256_hex(token);
   s.user_id = user.id;
   s.csrf_token = random_token(24);
-  s.created_at = unix_now();
+  s.created_at = dates::unix_now();
   s.expires_at = s.created_at + kSessionSeconds;
   PB_RETURN_IF_ERROR(w.store->create_session(s));
   set_session_cookie(res, token, v, kSessionSeconds);
@@ -180,7 +187,7 @@ void add_account_routes(App& app, httplib::Server& http) {
               if (password.size() < 8 || password.size() > 1024)
                 return fail("A password has at least 8 characters.", 400);
               PB_ASSIGN_OR_RETURN(auto hash, hash_password(password));
-              auto id = w.store->create_user(name, email, hash, unix_now());
+              auto id = w.store->create_user(name, email, hash, dates::unix_now());
               if (!id.ok() && id.error().code() == ErrorCode::kConflict)
                 return fail(id.error().message() + ".", 409);
               if (!id.ok()) return Status(id.error());
@@ -236,39 +243,39 @@ void add_account_routes(App& app, httplib::Server& http) {
               return Status();
             }));
 
-  http.Post(R"(/papers/(.+)/upvote)",
-            action(app, true, [&app](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
-              PB_ASSIGN_OR_RETURN(std::string id, paper_id_param(w, req.matches[1]));
-              std::vector<std::string> ids{id};
-              bool up = true;
-              const std::string want = param(req, "up");
-              if (want == "0") {
-                up = false;
-              } else if (want.empty()) {
-                PB_ASSIGN_OR_RETURN(auto voted, w.store->voted(v.user->id, ids));
-                up = voted.empty();  // a toggle
-              }
-              PB_ASSIGN_OR_RETURN(bool changed, w.store->set_vote(v.user->id, id, up, unix_now()));
-              if (changed) {
-                invalidate_trending(app);
-                app.user_changes.fetch_add(1);
-              }
-              if (wants_json(req)) {
-                PB_ASSIGN_OR_RETURN(auto counts, w.store->upvote_counts(ids));
-                res.set_content(
-                    Json{{"id", id}, {"upvoted", up}, {"upvotes", counts[0].total()}}.dump(),
-                    "application/json");
-              } else {
-                redirect(res, back(req, "/papers/" + id));
-              }
-              return Status();
-            }));
+  http.Post(
+      R"(/papers/(.+)/upvote)",
+      action(app, true, [&app](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
+        PB_ASSIGN_OR_RETURN(std::string id, paper_id_param(w, req.matches[1]));
+        std::vector<std::string> ids{id};
+        bool up = true;
+        const std::string want = param(req, "up");
+        if (want == "0") {
+          up = false;
+        } else if (want.empty()) {
+          PB_ASSIGN_OR_RETURN(auto voted, w.store->voted(v.user->id, ids));
+          up = voted.empty();  // a toggle
+        }
+        PB_ASSIGN_OR_RETURN(bool changed, w.store->set_vote(v.user->id, id, up, dates::unix_now()));
+        if (changed) {
+          invalidate_trending(app);
+          app.user_changes.fetch_add(1);
+        }
+        if (wants_json(req)) {
+          PB_ASSIGN_OR_RETURN(auto counts, w.store->upvote_counts(ids));
+          res.set_content(Json{{"id", id}, {"upvoted", up}, {"upvotes", counts[0].total()}}.dump(),
+                          "application/json");
+        } else {
+          redirect(res, back(req, "/papers/" + id));
+        }
+        return Status();
+      }));
 
   http.Post(R"(/papers/(.+)/save)",
             action(app, true, [](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
               PB_ASSIGN_OR_RETURN(std::string id, paper_id_param(w, req.matches[1]));
               auto tags = split_tags(param(req, "tags"));
-              PB_RETURN_IF_ERROR(w.store->save_paper(v.user->id, id, tags, unix_now()));
+              PB_RETURN_IF_ERROR(w.store->save_paper(v.user->id, id, tags, dates::unix_now()));
               if (wants_json(req)) {
                 res.set_content(Json{{"id", id}, {"saved", true}, {"tags", tags}}.dump(),
                                 "application/json");
@@ -412,7 +419,7 @@ void add_account_routes(App& app, httplib::Server& http) {
   http.Post(R"(/papers/(.+)/not-interested)",
             action(app, true, [](Worker& w, Visitor& v, const Req& req, Res& res) -> Status {
               PB_ASSIGN_OR_RETURN(std::string id, paper_id_param(w, req.matches[1]));
-              auto changed = w.store->set_not_interested(v.user->id, id, true, unix_now());
+              auto changed = w.store->set_not_interested(v.user->id, id, true, dates::unix_now());
               if (!changed.ok()) return Status(changed.error());
               redirect(res, back(req, "/for-you"));
               return Status();
@@ -426,7 +433,7 @@ void add_account_routes(App& app, httplib::Server& http) {
         return Status(Error::invalid_input("follow needs kind=author|category and a value"));
       Follow f{kind == "author" ? FollowKind::kAuthor : FollowKind::kCategory, value};
       if (on) {
-        PB_RETURN_IF_ERROR(w.store->follow(v.user->id, f, unix_now()));
+        PB_RETURN_IF_ERROR(w.store->follow(v.user->id, f, dates::unix_now()));
       } else {
         PB_RETURN_IF_ERROR(w.store->unfollow(v.user->id, f));
       }
@@ -458,10 +465,8 @@ void add_account_routes(App& app, httplib::Server& http) {
                      {"name", v.user->name},          {"email", v.user->email},
                      {"authors", std::move(authors)}, {"categories", std::move(cats)}};
         if (sub) {
-          static const char* const kStates[] = {"waiting for confirmation", "active",
-                                                "unsubscribed", "bouncing"};
           page["subscription"] = {{"frequency", sub->frequency},
-                                  {"state", kStates[static_cast<int>(sub->state)]}};
+                                  {"state", state_description(sub->state)}};
         }
         form_page(app, v, res, "account", std::move(page));
         return Status();
@@ -490,7 +495,7 @@ void add_account_routes(App& app, httplib::Server& http) {
               s.recommend = v.user && param(req, "recommend") == "1";
               s.top_papers =
                   s.queries.empty() && s.authors.empty() && s.categories.empty() && !s.recommend;
-              const std::int64_t now = unix_now();
+              const std::int64_t now = dates::unix_now();
               s.created_at = now;
               // Adding a topic to an existing subscription keeps its other topics.
               PB_ASSIGN_OR_RETURN(auto existing, w.store->find_subscription(email));
@@ -513,7 +518,7 @@ void add_account_routes(App& app, httplib::Server& http) {
               PB_ASSIGN_OR_RETURN(auto saved, w.store->get_subscription(id));
               if (saved && saved->state == SubscriptionState::kPending) {
                 PB_RETURN_IF_ERROR(
-                    digest::queue_confirmation(*w.store, *saved, mail_settings(app, req), now));
+                    digest::queue_confirmation(*w.store, *saved, mail_settings(app, &req), now));
                 if (app.wake_mailer) app.wake_mailer();
               }
               page["frequency"] = s.frequency;
@@ -527,8 +532,8 @@ void add_account_routes(App& app, httplib::Server& http) {
   // token is the proof, and a forged request cannot know it).
   auto open_token = [&app](Worker& w, Visitor& v, const Req& req, Res& res,
                            digest::LinkPurpose purpose) -> std::optional<Subscription> {
-    auto sub = digest::open_link_token(mail_settings(app, req), purpose, param(req, "t"), *w.store,
-                                       unix_now());
+    auto sub = digest::open_link_token(mail_settings(app, &req), purpose, param(req, "t"), *w.store,
+                                       dates::unix_now());
     if (!sub.ok()) {
       form_page(app, v, res, "subscription",
                 {{"title", "E-mail subscription"}, {"error", sub.error().message()}}, 400);
@@ -537,7 +542,7 @@ void add_account_routes(App& app, httplib::Server& http) {
     return std::move(*sub);
   };
   auto prefs_page = [&app](const Req& req, const Subscription& sub) {
-    const auto m = mail_settings(app, req);
+    const auto m = mail_settings(app, &req);
     auto lines = [](const std::vector<std::string>& v) {
       std::string out;
       for (const auto& x : v) out += x + "\n";
@@ -545,26 +550,22 @@ void add_account_routes(App& app, httplib::Server& http) {
     };
     std::string cats;
     for (const auto& c : sub.categories) cats += (cats.empty() ? "" : " ") + c;
-    return Json{
-        {"title", "Your e-mail digest"},
-        {"prefs", true},
-        {"email", sub.email},
-        {"token", digest::make_link_token(m, digest::LinkPurpose::kPreferences, sub, unix_now())},
-        {"unsubscribe_token",
-         digest::make_link_token(m, digest::LinkPurpose::kUnsubscribe, sub, unix_now())},
-        {"weekly", sub.frequency == "weekly"},
-        {"top_papers", sub.top_papers},
-        {"recommend", sub.recommend},
-        {"can_recommend", sub.user_id.has_value()},
-        {"queries", lines(sub.queries)},
-        {"authors", lines(sub.authors)},
-        {"categories", cats},
-        {"active", sub.state == SubscriptionState::kConfirmed},
-        {"state", sub.state == SubscriptionState::kConfirmed ? "active"
-                  : sub.state == SubscriptionState::kPending ? "waiting for confirmation"
-                  : sub.state == SubscriptionState::kUnsubscribed
-                      ? "unsubscribed"
-                      : "paused: mail to this address bounced"}};
+    return Json{{"title", "Your e-mail digest"},
+                {"prefs", true},
+                {"email", sub.email},
+                {"token", digest::make_link_token(m, digest::LinkPurpose::kPreferences, sub,
+                                                  dates::unix_now())},
+                {"unsubscribe_token", digest::make_link_token(m, digest::LinkPurpose::kUnsubscribe,
+                                                              sub, dates::unix_now())},
+                {"weekly", sub.frequency == "weekly"},
+                {"top_papers", sub.top_papers},
+                {"recommend", sub.recommend},
+                {"can_recommend", sub.user_id.has_value()},
+                {"queries", lines(sub.queries)},
+                {"authors", lines(sub.authors)},
+                {"categories", cats},
+                {"active", sub.state == SubscriptionState::kConfirmed},
+                {"state", state_description(sub.state)}};
   };
 
   // The link proved the address: the subscription is active; show the preferences with a note.
@@ -662,13 +663,13 @@ void add_account_routes(App& app, httplib::Server& http) {
                   if (sub->state != SubscriptionState::kUnsubscribed)
                     PB_RETURN_IF_ERROR(
                         w.store->set_subscription_state(sub->id, SubscriptionState::kUnsubscribed));
-                  const auto m = mail_settings(app, req);
+                  const auto m = mail_settings(app, &req);
                   form_page(app, v, res, "subscription",
                             {{"title", "Unsubscribed"},
                              {"unsubscribe_done", true},
                              {"email", sub->email},
                              {"token", digest::make_link_token(m, digest::LinkPurpose::kPreferences,
-                                                               *sub, unix_now())}});
+                                                               *sub, dates::unix_now())}});
                   return Status();
                 }));
 

@@ -51,7 +51,7 @@ httplib::Server::Handler cached(App& app, bool time_bucket, F f) {
     for (const auto& [k, v] : params) key += fmt::format("\x1f{}={}", k, v);
     key += fmt::format("\x1e{}|{}|{}|{}|{}", index->snapshot()->generation,
                        semantic ? semantic->active_stamp : "", seq, app.user_changes.load(),
-                       time_bucket ? unix_now() / 30 : 0);
+                       time_bucket ? dates::unix_now() / 30 : 0);
     if (auto hit = app.api_cache.get(key)) {
       for (const auto& [h, v] : hit->headers) res.set_header(h, v);
       res.set_content(hit->body, hit->content_type);

@@ -125,7 +125,6 @@ struct App {
 };
 
 // --- helpers shared by the route files (routes.cpp)
-std::int64_t unix_now();
 Visitor visitor_of(App& app, Worker& w, const httplib::Request& req, httplib::Response& res);
 // Checks the CSRF token of a state-changing request (form field "csrf" or header
 // X-CSRF-Token) and its Origin; false after answering 403.
@@ -137,8 +136,9 @@ void send_error(App& app, const httplib::Request& req, httplib::Response& res, i
 void send_status(App& app, const httplib::Request& req, httplib::Response& res, const Error& error);
 bool wants_json(const httplib::Request& req);
 std::string base_url(const App& app, const httplib::Request& req);
-// The mail settings for links made while answering `req` (the site's URL, the secret).
-digest::MailSettings mail_settings(const App& app, const httplib::Request& req);
+// The mail settings for links: the site's URL (--base-url, else from the request when there
+// is one), the secret.
+digest::MailSettings mail_settings(const App& app, const httplib::Request* req);
 
 // --- views (views.cpp)
 // A paper as the API and the templates see it. Field names follow Hugging Face's papers API

@@ -4,13 +4,12 @@
 
 #include <ctime>
 
+#include "core/dates.hpp"
 #include "server/app.hpp"
 #include "server/html.hpp"
 #include "server/security.hpp"
 
 namespace pb::server {
-
-std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 namespace {
 
@@ -58,7 +57,7 @@ Visitor visitor_of(App& app, Worker& w, const httplib::Request& req, httplib::Re
   const std::string token = cookie(req, "pb_session");
   if (is_token(token)) {
     const std::string hash = sha256_hex(token);
-    auto s = w.store->find_session(hash, unix_now());
+    auto s = w.store->find_session(hash, dates::unix_now());
     if (s.ok() && *s) {
       auto u = w.store->get_user((*s)->user_id);
       if (u.ok() && *u) {
@@ -144,8 +143,8 @@ Result<std::vector<rank::TrendingScore>> trending_scores(App& app, Worker& w,
     rank::TrendingParams p;
     p.half_life_hours = app.options.trending_half_life_hours;
     p.imported_weight = app.options.imported_vote_weight;
-    c.reference = rank::trending_reference(ev, unix_now(), p);
-    c.scores = rank::trending(std::move(ev), unix_now(), p, 500);
+    c.reference = rank::trending_reference(ev, dates::unix_now(), p);
+    c.scores = rank::trending(std::move(ev), dates::unix_now(), p, 500);
     c.computed = now;
     c.valid = true;
   }
@@ -162,10 +161,14 @@ void invalidate_trending(App& app) {
 
 namespace pb::server {
 
-digest::MailSettings mail_settings(const App& app, const httplib::Request& req) {
+digest::MailSettings mail_settings(const App& app, const httplib::Request* req) {
   digest::MailSettings m = app.options.mail;
   m.secret = app.secret;
-  m.base_url = base_url(app, req);
+  if (req) {
+    m.base_url = base_url(app, *req);
+  } else if (!app.options.base_url.empty()) {
+    m.base_url = app.options.base_url;
+  }
   while (!m.base_url.empty() && m.base_url.back() == '/') m.base_url.pop_back();
   return m;
 }

@@ -147,7 +147,7 @@ Status trending_html(App& app, Worker& w, const Visitor& v, const Req& req, Res&
                {"sort_trending", sort == "trending"}, {"sort_recent", sort == "recent"},
                {"sort_upvotes", sort == "upvotes"},   {"feed_rss", "/feeds/trending.rss"},
                {"feed_atom", "/feeds/trending.atom"}};
-  if (ref + 86400 < unix_now()) page["as_of"] = dates::day_from_unix(ref);
+  if (ref + 86400 < dates::unix_now()) page["as_of"] = dates::day_from_unix(ref);
   send_html(res, render_page(app, "trending", std::move(page), v));
   return Status();
 }

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "core/dates.hpp"
 #include "core/files.hpp"
 #include "digest/digest.hpp"
 #include "server/app.hpp"
@@ -141,6 +142,7 @@ struct Server::Impl {
   std::thread reloader;
   std::thread mailer;
   bool mail_wanted = false;  // a subscribe asked for an early run (under stop_mu)
+  std::string pruned_day;    // when the mail thread last pruned the outbox
   std::mutex stop_mu;
   std::condition_variable stop_cv;
   bool stopping = false;
@@ -158,10 +160,7 @@ struct Server::Impl {
 // outbox (a `digest run`) makes this round skip sending.
 Status Server::Impl::mail_round(mail::Transport& transport, Store& store,
                                 text::Analyzer& analyzer) {
-  digest::MailSettings m = app.options.mail;
-  m.secret = app.secret;
-  if (!app.options.base_url.empty()) m.base_url = app.options.base_url;
-  while (!m.base_url.empty() && m.base_url.back() == '/') m.base_url.pop_back();
+  const digest::MailSettings m = mail_settings(app, nullptr);
   auto index = app.current_index();
   auto semantic = app.current_semantic();
   digest::ComposeOptions co;
@@ -182,6 +181,11 @@ Status Server::Impl::mail_round(mail::Transport& transport, Store& store,
       .inc(sent.sent);
   app.metrics.counter("paperboy_mail_bounced_total", "Messages refused for good (5xx)")
       .inc(sent.bounced);
+  if (const std::string today = dates::today_utc(); today != pruned_day) {  // daily
+    if (auto pruned = digest::prune_outbox(store, dates::unix_now()); !pruned.ok())
+      return pruned.error();
+    pruned_day = today;
+  }
   return Status();
 }
 

@@ -119,10 +119,8 @@ struct DigestMark {
   std::string period;  // "YYYY-MM-DD" (daily) or "YYYY-Www" (weekly)
 };
 
-struct OutboxCount {
-  MailState state = MailState::kQueued;
-  std::int64_t count = 0;
-};
+// "pending", "confirmed", "unsubscribed", "bouncing": as stored, and as the CLI prints them.
+std::string_view subscription_state_name(SubscriptionState s);
 
 struct ListingEntry {
   std::string day;  // YYYY-MM-DD
@@ -215,7 +213,8 @@ class AccountStore {
                                                                std::int64_t since) = 0;
   virtual Result<std::vector<OutboxMessage>> outbox(std::optional<std::int64_t> subscription_id,
                                                     size_t limit) = 0;
-  virtual Result<std::vector<OutboxCount>> outbox_counts() = 0;
+  // How many messages are in `state` (an index range, however large the outbox).
+  virtual Result<std::int64_t> count_mail(MailState state) = 0;
   // Keeps the outbox small: finished messages (sent, failed, bounced, cancelled) created before
   // `clear_before` lose their body (their key and paper ids stay, for idempotency and for
   // "never the same paper twice"), and all created before `delete_before` are deleted.

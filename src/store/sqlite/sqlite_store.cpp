@@ -17,6 +17,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "core/ascii.hpp"
 #include "core/dates.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store/store.hpp"
@@ -120,13 +121,6 @@ std::string announcement_day_of(const Paper& p) {
 }
 
 // User names and e-mail addresses compare case-insensitively in ASCII (accounts.hpp).
-std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 std::string_view trim_ascii(std::string_view s) {
   auto space = [](char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -146,20 +140,6 @@ std::vector<std::string> normalise_tags(std::span<const std::string> tags) {
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
-}
-
-std::string_view state_name(SubscriptionState s) {
-  switch (s) {
-    case SubscriptionState::kPending:
-      return "pending";
-    case SubscriptionState::kConfirmed:
-      return "confirmed";
-    case SubscriptionState::kUnsubscribed:
-      return "unsubscribed";
-    case SubscriptionState::kBouncing:
-      return "bouncing";
-  }
-  return "pending";
 }
 
 std::optional<SubscriptionState> parse_state(std::string_view s) {
@@ -763,7 +743,7 @@ class SqliteStore final : public Store {
              "RETURNING id"));
     ResetGuard g{*s};
     s->bind(1, sub.email).bind(2, ascii_lower(sub.email)).bind(3, sub.frequency);
-    s->bind(4, state_name(sub.state)).bind(5, to_json_array(sub.queries));
+    s->bind(4, subscription_state_name(sub.state)).bind(5, to_json_array(sub.queries));
     s->bind(6, to_json_array(sub.authors)).bind(7, to_json_array(sub.categories));
     s->bind(8, static_cast<std::int64_t>(sub.top_papers ? 1 : 0));
     if (sub.user_id)
@@ -807,7 +787,7 @@ class SqliteStore final : public Store {
   Status set_subscription_state(std::int64_t id, SubscriptionState state) override {
     PB_ASSIGN_OR_RETURN(Stmt * s, stmt("UPDATE subscriptions SET state = ? WHERE id = ?"));
     ResetGuard g{*s};
-    s->bind(1, state_name(state)).bind(2, id);
+    s->bind(1, subscription_state_name(state)).bind(2, id);
     PB_RETURN_IF_ERROR(done(*s, "updating subscription"));
     if (sqlite3_changes(db_) == 0)
       return Error::not_found(fmt::format("no subscription with id {}", id));
@@ -935,13 +915,12 @@ class SqliteStore final : public Store {
     return read_outbox_rows(*s);
   }
 
-  Result<std::vector<OutboxCount>> outbox_counts() override {
-    PB_ASSIGN_OR_RETURN(auto rows,
-                        count_by("SELECT state, count(*) FROM outbox GROUP BY state ORDER BY 1"));
-    std::vector<OutboxCount> out;
-    for (const auto& r : rows)
-      if (auto st = parse_mail_state(r.key)) out.push_back({*st, r.count});
-    return out;
+  Result<std::int64_t> count_mail(MailState state) override {
+    PB_ASSIGN_OR_RETURN(Stmt * s, stmt("SELECT count(*) FROM outbox WHERE state = ?"));
+    ResetGuard g{*s};
+    s->bind(1, mail_state_name(state));
+    if (s->step() != SQLITE_ROW) return db_error("reading the outbox");
+    return s->integer(0);
   }
 
   Result<std::int64_t> prune_outbox(std::int64_t clear_before,
@@ -1625,6 +1604,24 @@ class SqliteStore final : public Store {
 
 Result<std::unique_ptr<Store>> open_sqlite_store(const StoreOptions& options) {
   return SqliteStore::open(options);
+}
+
+}  // namespace pb
+
+namespace pb {
+
+std::string_view subscription_state_name(SubscriptionState s) {
+  switch (s) {
+    case SubscriptionState::kPending:
+      return "pending";
+    case SubscriptionState::kConfirmed:
+      return "confirmed";
+    case SubscriptionState::kUnsubscribed:
+      return "unsubscribed";
+    case SubscriptionState::kBouncing:
+      return "bouncing";
+  }
+  return "pending";
 }
 
 }  // namespace pb
