@@ -15,9 +15,39 @@
 
 namespace pb {
 
-// FNV-1a, 64-bit, with a final avalanche so the low bits used for slots are well mixed.
+// A fast hash for short strings (words, terms): eight bytes per multiply instead of FNV-1a's
+// one, the tail read as two overlapping words, then a final avalanche so that the low bits
+// used for slots are well mixed. In-memory only: nothing on disk depends on its values.
 inline std::uint64_t hash_bytes(std::string_view s) {
-  std::uint64_t h = fnv1a64(s);
+  const char* p = s.data();
+  size_t n = s.size();
+  std::uint64_t h = 0x9e3779b97f4a7c15ull ^ (n * 0xff51afd7ed558ccdull);
+  auto load64 = [](const char* q) {
+    std::uint64_t v;
+    std::memcpy(&v, q, 8);
+    return v;
+  };
+  auto load32 = [](const char* q) {
+    std::uint32_t v;
+    std::memcpy(&v, q, 4);
+    return std::uint64_t{v};
+  };
+  for (; n > 8; n -= 8, p += 8) {
+    h = (h ^ load64(p)) * 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 31;
+  }
+  std::uint64_t tail;
+  if (n == 8)
+    tail = load64(p);
+  else if (n >= 4)
+    tail = (load32(p) << 32) | load32(p + n - 4);
+  else if (n > 0)
+    tail = (std::uint64_t{static_cast<unsigned char>(p[0])} << 16) |
+           (std::uint64_t{static_cast<unsigned char>(p[n / 2])} << 8) |
+           static_cast<unsigned char>(p[n - 1]);
+  else
+    tail = 0;
+  h = (h ^ tail) * 0x94d049bb133111ebull;
   h ^= h >> 33;
   h *= 0xff51afd7ed558ccdull;
   h ^= h >> 33;

@@ -1,6 +1,7 @@
 #include "index/lexical/codec.hpp"
 
 #include <array>
+#include <cstddef>
 #include <cstring>
 #include <utility>
 
@@ -61,8 +62,10 @@ constexpr auto kUnpackFull = make_table(std::make_index_sequence<32>{});
 
 }  // namespace
 
-size_t unpack_block(const std::uint8_t* in, size_t count, unsigned bits, std::uint32_t* out) {
-  if (count == kBlockSize && bits > 0 && bits <= 32) {
+size_t unpack_block(const std::uint8_t* in, size_t count, unsigned bits, std::uint32_t* out,
+                    const std::uint8_t* readable_end) {
+  if (bits > 0 && bits <= 32 && count <= kBlockSize &&
+      readable_end - in >= static_cast<std::ptrdiff_t>(packed_bytes(kBlockSize, bits) + 7)) {
     kUnpackFull[bits - 1](in, out);
     return packed_bytes(count, bits);
   }

@@ -25,9 +25,12 @@ size_t pack(std::span<const std::uint32_t> values, unsigned bits, std::string& o
 // `in` must have at least packed_bytes(count, bits) bytes readable.
 size_t unpack(const std::uint8_t* in, size_t count, unsigned bits, std::uint32_t* out);
 inline size_t packed_bytes(size_t count, unsigned bits) { return (count * bits + 7) / 8; }
-// unpack() with a fast path for full blocks that may read up to 7 bytes past the packed data:
-// only for buffers with that much readable slack (segment files guarantee it).
-size_t unpack_block(const std::uint8_t* in, size_t count, unsigned bits, std::uint32_t* out);
+// unpack() with a fast path that decodes a whole block's worth of values (kBlockSize, so `out`
+// must have room for that many; values past `count` are garbage) and reads up to 7 bytes past
+// them: taken whenever the bytes from `in` to `readable_end` allow it, which is almost always
+// inside a segment file (it ends in slack bytes), short tail blocks included.
+size_t unpack_block(const std::uint8_t* in, size_t count, unsigned bits, std::uint32_t* out,
+                    const std::uint8_t* readable_end);
 
 // Inline: index building writes one varint per position.
 inline void put_varint(std::uint64_t v, std::string& out) {

@@ -185,7 +185,7 @@ void PostingCursor::load_block(size_t b) {
   for (int f = 0; f < 3; ++f) packed += packed_bytes(count_, tf_bits_[f]);
   if (p + 4 + packed > end) return damaged();
   p += 4;
-  p += unpack_block(p, count_, doc_bits, docs_.data());
+  p += unpack_block(p, count_, doc_bits, docs_.data(), end + 8);  // 8: the slack after postings
   std::uint64_t prev = b > 0 ? blocks_[b - 1].last_doc : 0;
   for (size_t i = 0; i < count_; ++i) {
     prev += docs_[i];
@@ -193,6 +193,10 @@ void PostingCursor::load_block(size_t b) {
   }
   if (prev != m.last_doc || m.last_doc >= segment_->doc_count()) return damaged();
   tf_data_ = p;
+  for (int f = 0; f < 3; ++f) {
+    tf_field_[f] = p;
+    p += packed_bytes(count_, tf_bits_[f]);
+  }
   tfs_decoded_ = false;
   tf_index_ = SIZE_MAX;
   pos_cursor_ = positions_ + m.positions_offset;
@@ -211,17 +215,12 @@ void PostingCursor::next() {
   }
 }
 
-void PostingCursor::advance(std::uint32_t target) {
-  if (doc_ == kNoMoreDocs || doc_ >= target) return;
-  if (blocks_[block_].last_doc < target) {
-    // Skip whole blocks by their last document (galloping would help on huge lists).
-    size_t b = block_ + 1;
-    while (b < blocks_.size() && blocks_[b].last_doc < target) ++b;
-    load_block(b);
-    if (doc_ == kNoMoreDocs) return;
-  }
-  while (docs_[index_] < target) ++index_;
-  doc_ = docs_[index_];
+void PostingCursor::advance_block(std::uint32_t target) {
+  // Skip whole blocks by their last document (galloping would help on huge lists).
+  size_t b = block_ + 1;
+  while (b < blocks_.size() && blocks_[b].last_doc < target) ++b;
+  load_block(b);
+  if (doc_ != kNoMoreDocs) seek_in_block(target);
 }
 
 const BlockMeta* PostingCursor::block_for(std::uint32_t target) {
@@ -232,14 +231,31 @@ const BlockMeta* PostingCursor::block_for(std::uint32_t target) {
 
 void PostingCursor::decode_tfs() {
   const std::uint8_t* p = tf_data_;
-  for (int f = 0; f < 3; ++f) p += unpack_block(p, count_, tf_bits_[f], tfs_[f].data());
+  const std::uint8_t* readable = segment_->postings_end() + 8;  // the slack after postings
+  for (int f = 0; f < 3; ++f) p += unpack_block(p, count_, tf_bits_[f], tfs_[f].data(), readable);
   tfs_decoded_ = true;
 }
 
 const std::array<std::uint32_t, 3>& PostingCursor::tf() {
   if (tf_index_ != index_ || tf_index_ == SIZE_MAX) {
-    if (!tfs_decoded_) decode_tfs();
-    for (int f = 0; f < 3; ++f) tf_[f] = tfs_[f][index_];
+    if (tfs_decoded_) {
+      for (int f = 0; f < 3; ++f) tf_[f] = tfs_[f][index_];
+    } else {
+      // One document's frequencies straight from the packed fields: a probe into a block
+      // need not decode its 128 frequencies of each field. (Reads at most 7 bytes past the
+      // packed data: segment files end in slack.)
+      for (int f = 0; f < 3; ++f) {
+        const unsigned bits = tf_bits_[f];
+        if (bits == 0) {
+          tf_[f] = 0;
+          continue;
+        }
+        const size_t bitpos = index_ * bits;
+        std::uint64_t word;
+        std::memcpy(&word, tf_field_[f] + (bitpos >> 3), 8);
+        tf_[f] = static_cast<std::uint32_t>((word >> (bitpos & 7)) & ((1u << bits) - 1));
+      }
+    }
     tf_index_ = index_;
   }
   return tf_;

@@ -104,8 +104,13 @@ class PostingCursor {
 
   std::uint32_t doc() const { return doc_; }
   void next();
-  // Moves to the first document >= target (never backwards).
-  void advance(std::uint32_t target);
+  // Moves to the first document >= target (never backwards). Inline for the common case of a
+  // target in the current block.
+  void advance(std::uint32_t target) {
+    if (doc_ >= target) return;  // also at the end (kNoMoreDocs)
+    if (blocks_[block_].last_doc < target) return advance_block(target);
+    seek_in_block(target);
+  }
   // Per-field term frequencies of the current document.
   const std::array<std::uint32_t, 3>& tf();
   // Positions of the current document in field f (sorted).
@@ -141,6 +146,15 @@ class PostingCursor {
   std::uint32_t df() const { return df_; }
 
  private:
+  void advance_block(std::uint32_t target);
+  // Moves to the first document >= target in the current block, which holds one.
+  void seek_in_block(std::uint32_t target) {
+    size_t i = index_;
+    while (i + 8 < count_ && docs_[i + 8] < target) i += 8;
+    while (docs_[i] < target) ++i;
+    index_ = i;
+    doc_ = docs_[i];
+  }
   void load_block(size_t b);
   void decode_tfs();
   void decode_positions();
@@ -158,6 +172,7 @@ class PostingCursor {
   std::array<std::uint32_t, kBlockSize> docs_{};
   std::array<std::array<std::uint32_t, kBlockSize>, 3> tfs_{};
   const std::uint8_t* tf_data_ = nullptr;
+  std::array<const std::uint8_t*, 3> tf_field_{};  // each field's packed frequencies
   std::array<unsigned, 3> tf_bits_{};
   bool tfs_decoded_ = false;
   std::array<std::uint32_t, 3> tf_{};
