@@ -621,6 +621,38 @@ TEST_F(SegmentTest, NormsFollowTheFormulaAndAreCachedPerParameters) {
   EXPECT_EQ(*again, *n);
 }
 
+// Dense terms get a bitset of their documents, equal to their posting lists; sparse terms and
+// small segments get none; a bitset is built once and shared.
+TEST_F(SegmentTest, PresenceBitsetsMatchDenseTermsPostings) {
+  auto docs = make_docs(Segment::kMinDenseDocs + 200, 3);
+  auto seg = build_segment(docs, dir_ / "a.seg", analyzer_);
+  ASSERT_NE(seg, nullptr);
+  size_t dense = 0, sparse = 0;
+  for (std::uint32_t i = 0; i < seg->term_count(); ++i) {
+    const TermEntry& t = seg->term_entry(i);
+    auto bits = seg->presence(t);
+    if (std::uint64_t{t.df} * Segment::kDenseFraction < seg->doc_count()) {
+      EXPECT_EQ(bits, nullptr) << seg->term(i);
+      ++sparse;
+      continue;
+    }
+    ASSERT_NE(bits, nullptr) << seg->term(i);
+    ++dense;
+    EXPECT_EQ(seg->presence(t), bits);  // cached
+    std::vector<bool> expected(seg->doc_count(), false);
+    for (PostingCursor c(*seg, t); c.doc() != kNoMoreDocs; c.next()) expected[c.doc()] = true;
+    for (std::uint32_t d = 0; d < seg->doc_count(); ++d)
+      ASSERT_EQ(((*bits)[d >> 6] >> (d & 63)) & 1, expected[d] ? 1u : 0u) << seg->term(i) << d;
+  }
+  EXPECT_GT(dense, 0u);
+  EXPECT_GT(sparse, 0u);
+  // Below kMinDenseDocs documents no term is worth a bitset.
+  auto small = build_segment(make_docs(100, 4), dir_ / "b.seg", analyzer_);
+  ASSERT_NE(small, nullptr);
+  for (std::uint32_t i = 0; i < small->term_count(); ++i)
+    EXPECT_EQ(small->presence(small->term_entry(i)), nullptr);
+}
+
 // The builder maps the analyzer's term keys to its term ids: a segment is the same byte for
 // byte whatever the analyzer's term cache does (none, emptied every few calls, the default,
 // or already warm), and with a compound whose joined form repeats one of its parts.

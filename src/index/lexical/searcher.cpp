@@ -60,6 +60,8 @@ struct TermCursor {
   PostingCursor cursor;
   const TermEntry* entry = nullptr;  // null when the term is not in this segment
   bool present = false;
+  std::shared_ptr<const Segment::Bitset> dense;  // Segment::presence, for dense terms
+  const std::uint64_t* dense_bits = nullptr;
   Score ub = 0;                 // upper bound of its contribution in this segment
   std::vector<Score> block_ub;  // the same per block (bounds computed once per query)
   const BlockMeta* first_block = nullptr;
@@ -164,6 +166,8 @@ class SegmentSearch {
         cursors_[t].cursor = PostingCursor(seg_, *e);
         cursors_[t].entry = e;
         cursors_[t].present = true;
+        cursors_[t].dense = seg_.presence(*e);
+        if (cursors_[t].dense) cursors_[t].dense_bits = cursors_[t].dense->data();
         Score ub = 0;
         auto blocks = seg_.blocks(*e);
         cursors_[t].first_block = blocks.data();
@@ -300,9 +304,12 @@ class SegmentSearch {
         if (s + remaining <= theta) return;
         for (size_t i = upto; i-- > 0;) {
           const size_t t = order[i];
-          PostingCursor& c = cursors_[t].cursor;
-          c.advance(d);
-          if (c.doc() == d) s += contribution(t, d);
+          const std::uint64_t* dense = cursors_[t].dense_bits;
+          if (!dense || (dense[d >> 6] >> (d & 63)) & 1) {
+            PostingCursor& c = cursors_[t].cursor;
+            c.advance(d);
+            if (c.doc() == d) s += contribution(t, d);
+          }
           remaining -= wub[t];
           if (s + remaining <= theta) return;
         }
@@ -448,6 +455,8 @@ class SegmentSearch {
       const std::uint32_t d = known[i].second;
       Score s = 0;
       for (size_t t : live) {
+        const std::uint64_t* dense = cursors_[t].dense_bits;
+        if (dense && !((dense[d >> 6] >> (d & 63)) & 1)) continue;
         cs[t].advance(d);
         if (cs[t].doc() == d) s += contribution(t, d, cs[t]);
       }

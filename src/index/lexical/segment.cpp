@@ -129,6 +129,21 @@ std::shared_ptr<const std::vector<double>> Segment::norms(const NormParams& p) c
   return v;
 }
 
+std::shared_ptr<const Segment::Bitset> Segment::presence(const TermEntry& t) const {
+  if (doc_count() < kMinDenseDocs || std::uint64_t{t.df} * kDenseFraction < doc_count())
+    return nullptr;
+  std::lock_guard<std::mutex> lock(presence_mu_);
+  if (auto it = presence_.find(&t); it != presence_.end()) return it->second;
+  const size_t words = (size_t{doc_count()} + 63) / 64;
+  if (presence_bytes_ + words * 8 > kPresenceBudget) return nullptr;
+  auto bits = std::make_shared<Bitset>(words, 0);
+  for (PostingCursor c(*this, t); c.doc() != kNoMoreDocs; c.next())
+    (*bits)[c.doc() >> 6] |= std::uint64_t{1} << (c.doc() & 63);
+  presence_bytes_ += words * 8;
+  presence_.emplace(&t, bits);
+  return bits;
+}
+
 Segment::~Segment() {
   if (map_) ::munmap(map_, map_size_);
 }
