@@ -18,6 +18,7 @@
 // Ids and title hashes are not terms: one posting per document would cost a dictionary entry
 // and a block each (15 MB on 100k papers); sorted arrays answer the same lookups.
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -98,7 +99,21 @@ static_assert(sizeof(BlockMeta) == 20);
 
 // Field lengths in block bounds are stored as one-byte codes that decode to a lower bound of
 // the length (exact below 64, then steps of 3%), which keeps score bounds valid.
-std::uint32_t length_from_code(std::uint8_t code);
+inline constexpr std::array<std::uint32_t, 256> kLengthOfCode = [] {
+  std::array<std::uint32_t, 256> t{};
+  double v = 64;
+  for (int c = 0; c < 256; ++c) {
+    if (c < 64) {
+      t[c] = static_cast<std::uint32_t>(c);
+    } else {
+      t[c] = static_cast<std::uint32_t>(v);
+      v *= 1.03;
+    }
+  }
+  return t;
+}();
+// Inline: query setup decodes three codes per block of every query term.
+inline std::uint32_t length_from_code(std::uint8_t code) { return kLengthOfCode[code]; }
 std::uint8_t length_code(std::uint32_t length);  // the largest code whose length <= length
 
 }  // namespace pb::lexical

@@ -34,23 +34,6 @@ Status write_all(int fd, const void* data, size_t size, const std::string& path)
 
 }  // namespace
 
-std::uint32_t length_from_code(std::uint8_t code) {
-  static const std::array<std::uint32_t, 256> kTable = [] {
-    std::array<std::uint32_t, 256> t{};
-    double v = 64;
-    for (int c = 0; c < 256; ++c) {
-      if (c < 64) {
-        t[c] = static_cast<std::uint32_t>(c);
-      } else {
-        t[c] = static_cast<std::uint32_t>(v);
-        v *= 1.03;
-      }
-    }
-    return t;
-  }();
-  return kTable[code];
-}
-
 std::uint8_t length_code(std::uint32_t length) {
   if (length < 64) return static_cast<std::uint8_t>(length);
   std::uint8_t c = 63;
