@@ -621,6 +621,28 @@ TEST_F(SegmentTest, NormsFollowTheFormulaAndAreCachedPerParameters) {
   EXPECT_EQ(*again, *n);
 }
 
+// Dictionary lookups find every term, also among many that share their first eight bytes (the
+// sampled prefixes find() narrows by) or are prefixes of each other, and nothing else.
+TEST_F(SegmentTest, FindLocatesEveryTermAmongSharedPrefixes) {
+  auto docs = make_docs(200, 5);
+  std::vector<std::string> words;
+  for (int i = 0; i < 300; ++i) words.push_back("zzzsharedprefix" + std::to_string(i) + "q");
+  for (int i = 1; i <= 12; ++i) words.push_back(std::string(static_cast<size_t>(i), 'y'));
+  for (size_t i = 0; i < words.size(); ++i) docs[i % docs.size()].abstract += " " + words[i];
+  auto seg = build_segment(docs, dir_ / "a.seg", analyzer_);
+  ASSERT_NE(seg, nullptr);
+  for (std::uint32_t i = 0; i < seg->term_count(); ++i) {
+    const TermEntry* e = seg->find(seg->term(i));
+    ASSERT_NE(e, nullptr) << seg->term(i);
+    EXPECT_EQ(e, &seg->term_entry(i));
+  }
+  for (const std::string& w : words)
+    EXPECT_NE(seg->find(analyzer_.normalize_word(w)), nullptr) << w;
+  for (std::string absent : {"", "a", "zzzsharedprefix", "zzzsharedprefix7", "zzzsharedprefix999q",
+                             "yyyyyyyyyyyyy", "\xff\xff", "zzzz"})
+    EXPECT_EQ(seg->find(absent), nullptr) << absent;
+}
+
 // Dense terms get a bitset of their documents, equal to their posting lists; sparse terms and
 // small segments get none; a bitset is built once and shared.
 TEST_F(SegmentTest, PresenceBitsetsMatchDenseTermsPostings) {

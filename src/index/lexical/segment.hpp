@@ -108,6 +108,9 @@ class Segment {
   const std::uint8_t* postings_ = nullptr;
   const std::uint8_t* positions_ = nullptr;
   const std::uint8_t* positions_end_ = nullptr;
+  // prefix8() of every kTermSample-th term, for find().
+  static constexpr std::uint32_t kTermSample = 16;
+  std::vector<std::uint64_t> term_samples_;
 };
 
 // Iterates one term's postings in doc order. Term frequencies and positions are decoded
