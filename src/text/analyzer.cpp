@@ -317,9 +317,16 @@ class TermCache {
     s.term_size = static_cast<std::uint8_t>(term.size());
     s.stopword = stopword;
     s.key = static_cast<std::uint32_t>(size_++);
+    terms_.push_back({static_cast<std::uint32_t>(arena_.size() + word.size()),
+                      static_cast<std::uint8_t>(term.size())});
     arena_.append(word);
     arena_.append(term);
     return s.key;
+  }
+
+  // The term stored under `key` (< size()).
+  std::string_view term_of(std::uint32_t key) const {
+    return std::string_view(arena_).substr(terms_[key].offset, terms_[key].size);
   }
 
   size_t size() const { return size_; }
@@ -330,6 +337,7 @@ class TermCache {
   }
 
   void clear() {
+    terms_.clear();
     slots_.assign(1024, Slot{});
     mask_ = slots_.size() - 1;
     arena_.clear();
@@ -358,6 +366,11 @@ class TermCache {
     }
   }
 
+  struct TermAt {
+    std::uint32_t offset;
+    std::uint8_t size;
+  };
+  std::vector<TermAt> terms_;  // by key
   std::vector<Slot> slots_;
   size_t mask_ = 0;
   size_t size_ = 0;
@@ -397,7 +410,9 @@ struct Analyzer::Impl {
   static size_t joiner_length(std::string_view s, size_t i);
   // The term of a folded word (stemmed if it is an English word and stemming is on) and
   // whether the word is a stopword. Returns the word's term key.
-  std::uint32_t make_term(const std::string& word, std::string& term, bool& stopword);
+  // With want_term false, `term` is left empty when the returned key is set.
+  std::uint32_t make_term(const std::string& word, std::string& term, bool& stopword,
+                          bool want_term = true);
   // The same, without the cache; false if libstemmer failed (out of memory).
   bool make_term_uncached(const std::string& word, std::string& term);
   // Appends a token for `folded` unless it is empty; returns whether it did.
@@ -416,6 +431,7 @@ struct Analyzer::Impl {
   sb_stemmer* stemmer;
   TermCache term_cache;
   std::uint64_t term_key_epoch = 0;
+  bool want_terms = true;  // false inside analyze_keys()
   // Buffers reused across words and calls so that scanning does not allocate.
   std::string folded;
   std::string joined;
@@ -437,9 +453,9 @@ size_t Analyzer::Impl::scan_word(std::string_view s, size_t i) {
         if (folded.size() < limit) {
           size_t take = std::min(end - i, limit - folded.size());
           size_t at = folded.size();
-          folded.resize(at + take);
-          for (size_t k = 0; k < take; ++k)
-            folded[at + k] = ascii_lower(static_cast<unsigned char>(s[i + k]));
+          folded.append(s.data() + i, take);  // then lower-cased in place (no zero fill)
+          char* p = folded.data() + at;
+          for (size_t k = 0; k < take; ++k) p[k] = ascii_lower(static_cast<unsigned char>(p[k]));
         }
         i = end;
         continue;
@@ -496,14 +512,14 @@ size_t Analyzer::Impl::joiner_length(std::string_view s, size_t i) {
   return 0;
 }
 
-std::uint32_t Analyzer::Impl::make_term(const std::string& word, std::string& term,
-                                        bool& stopword) {
+std::uint32_t Analyzer::Impl::make_term(const std::string& word, std::string& term, bool& stopword,
+                                        bool want_term) {
   const bool cacheable = word.size() <= TermCache::kMaxBytes;
   if (cacheable) {
     std::string_view cached;
     std::uint32_t key = term_cache.find(word, cached, stopword);
     if (key != kNoTermKey) {
-      term.assign(cached);
+      if (want_term) term.assign(cached);
       return key;
     }
   }
@@ -539,7 +555,7 @@ bool Analyzer::Impl::emit_word(size_t begin, size_t end, std::uint32_t position,
   token.position = position;
   token.begin = static_cast<std::uint32_t>(begin);
   token.end = static_cast<std::uint32_t>(end);
-  token.term_key = make_term(folded, token.term, token.stopword);
+  token.term_key = make_term(folded, token.term, token.stopword, want_terms);
   return true;
 }
 
@@ -547,7 +563,7 @@ void Analyzer::Impl::emit_joined(size_t first_part, std::vector<Token>& out) {
   truncate(joined);
   Token token;
   bool stopword;  // of the joined word: not flagged (a compound is no function word)
-  token.term_key = make_term(joined, token.term, stopword);
+  token.term_key = make_term(joined, token.term, stopword, want_terms);
   token.position = out[first_part].position;
   token.begin = out[first_part].begin;
   token.end = out.back().end;
@@ -616,6 +632,20 @@ Analyzer::~Analyzer() = default;
 std::uint32_t Analyzer::analyze(std::string_view text, std::vector<Token>& out,
                                 std::uint32_t first_position) {
   return impl_->analyze(text, out, first_position);
+}
+
+std::uint32_t Analyzer::analyze_keys(std::string_view text, std::vector<Token>& out,
+                                     std::uint32_t first_position) {
+  struct Restore {
+    bool& flag;
+    ~Restore() { flag = true; }
+  } restore{impl_->want_terms};
+  impl_->want_terms = false;
+  return impl_->analyze(text, out, first_position);
+}
+
+std::string_view Analyzer::term_text(std::uint32_t term_key) const {
+  return impl_->term_cache.term_of(term_key);
 }
 
 std::vector<std::string> Analyzer::terms(std::string_view text) {

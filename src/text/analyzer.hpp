@@ -64,6 +64,13 @@ class Analyzer {
   // numbering positions from `first_position`. Returns the next free position.
   std::uint32_t analyze(std::string_view text, std::vector<Token>& out,
                         std::uint32_t first_position = 0);
+  // As analyze(), except that a token whose term_key is set may carry no term text (its `term`
+  // empty): term_text(term_key) has it. For index builders, which map keys to their own
+  // term ids and need a term's text only the first time they meet its key.
+  std::uint32_t analyze_keys(std::string_view text, std::vector<Token>& out,
+                             std::uint32_t first_position = 0);
+  // The term of a term key from the current epoch (see term_key_epoch()).
+  std::string_view term_text(std::uint32_t term_key) const;
   // Convenience: just the terms, joined forms included.
   std::vector<std::string> terms(std::string_view text);
   // Folds and stems one word as analyze() would (for query terms given alone).

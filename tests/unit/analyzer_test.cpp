@@ -434,6 +434,20 @@ TEST(AnalyzerTest, TermCacheGivesTheSameTokensAsNoCache) {
           auto [it, fresh] = c.term_of_key.emplace(token.term_key, token.term);
           EXPECT_EQ(it->second, token.term);
         }
+        // analyze_keys(): the same tokens, a cached term's text coming from term_text().
+        got.clear();
+        c.analyzer->analyze_keys(line, got, 3);
+        ASSERT_EQ(got.size(), expected.size()) << line;
+        for (size_t k = 0; k < got.size(); ++k) {
+          Token token = got[k];
+          if (token.term_key != kNoTermKey) {
+            const std::string_view text = c.analyzer->term_text(token.term_key);
+            EXPECT_TRUE(token.term.empty() || token.term == text) << token.term;
+            token.term = std::string(text);
+          }
+          ASSERT_TRUE(same_token(token, expected[k])) << line << "\n"
+                                                      << token.term << " != " << expected[k].term;
+        }
       }
       for (const Token& token : expected) EXPECT_EQ(token.term_key, kNoTermKey);
       tokens += expected.size();

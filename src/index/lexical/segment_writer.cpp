@@ -274,7 +274,7 @@ std::uint32_t SegmentBuilder::term_id(const text::Token& token) {
   if (token.term_key >= key_terms_.size())
     key_terms_.resize(std::max<size_t>(token.term_key + 1, key_terms_.size() * 2), kNoTerm);
   std::uint32_t& term = key_terms_[token.term_key];
-  if (term == kNoTerm) term = term_id(token.term);
+  if (term == kNoTerm) term = term_id(analyzer_.term_text(token.term_key));
   return term;
 }
 
@@ -284,9 +284,11 @@ void SegmentBuilder::add(const IndexDoc& doc) {
   info.id = doc.id;
   info.day = doc.day;
   const std::uint32_t local = (doc_id - batch_first_doc_) << 2;
+  // Term text is only needed for the title's hash; elsewhere the term keys suffice.
   auto analyze_field = [&](std::uint32_t field, std::string_view text, std::uint32_t first) {
     tokens_.clear();
-    std::uint32_t next = analyzer_.analyze(text, tokens_, first);
+    std::uint32_t next = field == 0 ? analyzer_.analyze(text, tokens_, first)
+                                    : analyzer_.analyze_keys(text, tokens_, first);
     if (analyzer_.term_key_epoch() != key_epoch_) {
       key_epoch_ = analyzer_.term_key_epoch();
       key_terms_.clear();
