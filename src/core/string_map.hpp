@@ -15,6 +15,18 @@
 
 namespace pb {
 
+// Unaligned loads in native byte order.
+inline std::uint64_t load64(const char* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+inline std::uint64_t load32(const char* p) {
+  std::uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
 // A fast hash for short strings (words, terms): eight bytes per multiply instead of FNV-1a's
 // one, the tail read as two overlapping words, then a final avalanche so that the low bits
 // used for slots are well mixed. In-memory only: nothing on disk depends on its values.
@@ -22,16 +34,6 @@ inline std::uint64_t hash_bytes(std::string_view s) {
   const char* p = s.data();
   size_t n = s.size();
   std::uint64_t h = 0x9e3779b97f4a7c15ull ^ (n * 0xff51afd7ed558ccdull);
-  auto load64 = [](const char* q) {
-    std::uint64_t v;
-    std::memcpy(&v, q, 8);
-    return v;
-  };
-  auto load32 = [](const char* q) {
-    std::uint32_t v;
-    std::memcpy(&v, q, 4);
-    return std::uint64_t{v};
-  };
   for (; n > 8; n -= 8, p += 8) {
     h = (h ^ load64(p)) * 0xbf58476d1ce4e5b9ull;
     h ^= h >> 31;
@@ -57,16 +59,6 @@ inline std::uint64_t hash_bytes(std::string_view s) {
 // Whether a[0, n) == b[0, n): inline for the short keys of the hot loops (a library memcmp call
 // costs more than the comparison itself). Reads nothing outside the two ranges.
 inline bool bytes_equal(const char* a, const char* b, size_t n) {
-  auto load64 = [](const char* q) {
-    std::uint64_t v;
-    std::memcpy(&v, q, 8);
-    return v;
-  };
-  auto load32 = [](const char* q) {
-    std::uint32_t v;
-    std::memcpy(&v, q, 4);
-    return v;
-  };
   if (n >= 8) {
     if (n > 16) return std::memcmp(a, b, n) == 0;
     return load64(a) == load64(b) && load64(a + n - 8) == load64(b + n - 8);
