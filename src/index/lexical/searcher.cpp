@@ -22,8 +22,8 @@ constexpr double kBoundSlack = 1.0 + 1e-6;
 using Score = std::int64_t;
 constexpr double kScoreUnit = 17592186044416.0;  // 2^44
 Score to_score(double x) { return static_cast<Score>(x * kScoreUnit + 0.5); }
-// Truncation plus two is at least ceil plus one for the non-negative bounds (and, unlike
-// std::ceil without SSE4.1, no library call: bounds are computed for every block of every term).
+// Rounds up with room to spare: truncation plus two is at least ceil plus one (bounds are not
+// negative).
 Score to_bound(double x) { return static_cast<Score>(x * kBoundSlack * kScoreUnit) + 2; }
 double from_score(Score s) { return static_cast<double>(s) / kScoreUnit; }
 
