@@ -621,6 +621,23 @@ TEST_F(SegmentTest, NormsFollowTheFormulaAndAreCachedPerParameters) {
   EXPECT_EQ(*again, *n);
 }
 
+// A length code decodes to the largest coded length not above the length (a lower bound, which
+// keeps block score bounds valid): exact below 64, then within 3%.
+TEST(LengthCode, IsTheLargestCodeNotAboveTheLength) {
+  for (std::uint32_t len = 0; len <= 70000; ++len) {
+    const std::uint8_t c = length_code(len);
+    ASSERT_LE(length_from_code(c), len) << len;
+    if (c < 255) {
+      ASSERT_GT(length_from_code(static_cast<std::uint8_t>(c + 1)), len) << len;
+    }
+    if (len < 64) {
+      ASSERT_EQ(c, len);
+    } else if (c < 255) {
+      ASSERT_GE(length_from_code(c) * 1.031, len) << len;
+    }
+  }
+}
+
 // Dictionary lookups find every term, also among many that share their first eight bytes (the
 // sampled prefixes find() narrows by) or are prefixes of each other, and nothing else.
 TEST_F(SegmentTest, FindLocatesEveryTermAmongSharedPrefixes) {

@@ -35,10 +35,9 @@ Status write_all(int fd, const void* data, size_t size, const std::string& path)
 }  // namespace
 
 std::uint8_t length_code(std::uint32_t length) {
-  if (length < 64) return static_cast<std::uint8_t>(length);
-  std::uint8_t c = 63;
-  while (c < 255 && length_from_code(static_cast<std::uint8_t>(c + 1)) <= length) ++c;
-  return c;
+  // The table increases strictly: the code is the last entry <= length.
+  auto it = std::upper_bound(kLengthOfCode.begin(), kLengthOfCode.end(), length);
+  return static_cast<std::uint8_t>(it - kLengthOfCode.begin() - 1);
 }
 
 std::uint64_t title_hash_of(const std::vector<text::Token>& tokens) {
