@@ -70,7 +70,7 @@ Result<std::shared_ptr<const Segment>> Segment::open(const std::filesystem::path
       !in_bounds(h->terms_offset, std::uint64_t{h->term_count} * sizeof(TermEntry)) ||
       !in_bounds(h->term_bytes_offset, h->term_bytes_size) ||
       !in_bounds(h->blocks_offset, std::uint64_t{h->block_count} * sizeof(BlockMeta)) ||
-      !in_bounds(h->postings_offset, h->postings_size + 8) ||  // 8: full-block unpack reads
+      !in_bounds(h->postings_offset, h->postings_size + kPostingsSlack) ||
       !in_bounds(h->positions_offset, h->positions_size))
     return Error::corrupt(fmt::format("{}: damaged segment (sizes do not add up)", path.string()));
   seg->header_ = h;
@@ -226,14 +226,13 @@ void PostingCursor::load_block(size_t b) {
   for (int f = 0; f < 3; ++f) packed += packed_bytes(count_, tf_bits_[f]);
   if (p + 4 + packed > end) return damaged();
   p += 4;
-  p += unpack_block(p, count_, doc_bits, docs_.data(), end + 8);  // 8: the slack after postings
+  p += unpack_block(p, count_, doc_bits, docs_.data(), segment_->postings_readable_end());
   std::uint64_t prev = b > 0 ? blocks_[b - 1].last_doc : 0;
   for (size_t i = 0; i < count_; ++i) {
     prev += docs_[i];
     docs_[i] = static_cast<std::uint32_t>(prev);
   }
   if (prev != m.last_doc || m.last_doc >= segment_->doc_count()) return damaged();
-  tf_data_ = p;
   for (int f = 0; f < 3; ++f) {
     tf_field_[f] = p;
     p += packed_bytes(count_, tf_bits_[f]);
@@ -271,9 +270,9 @@ const BlockMeta* PostingCursor::block_for(std::uint32_t target) {
 }
 
 void PostingCursor::decode_tfs() {
-  const std::uint8_t* p = tf_data_;
-  const std::uint8_t* readable = segment_->postings_end() + 8;  // the slack after postings
-  for (int f = 0; f < 3; ++f) p += unpack_block(p, count_, tf_bits_[f], tfs_[f].data(), readable);
+  for (int f = 0; f < 3; ++f)
+    unpack_block(tf_field_[f], count_, tf_bits_[f], tfs_[f].data(),
+                 segment_->postings_readable_end());
   tfs_decoded_ = true;
 }
 

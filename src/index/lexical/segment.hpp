@@ -60,6 +60,8 @@ class Segment {
   }
   const std::uint8_t* positions_end() const { return positions_end_; }
   const std::uint8_t* postings_end() const { return postings_ + header_->postings_size; }
+  // postings_end() plus the kPostingsSlack bytes that open() checks are there.
+  const std::uint8_t* postings_readable_end() const { return postings_end() + kPostingsSlack; }
   std::uint64_t file_size() const { return header_->file_size; }
 
   // Per-document length normalisers for BM25F, norm(d) = c0 + c1 * sum_f w_f length_f(d),
@@ -189,7 +191,6 @@ class PostingCursor {
   std::uint32_t doc_ = kNoMoreDocs;
   std::array<std::uint32_t, kBlockSize> docs_{};
   std::array<std::array<std::uint32_t, kBlockSize>, 3> tfs_{};
-  const std::uint8_t* tf_data_ = nullptr;
   std::array<const std::uint8_t*, 3> tf_field_{};  // each field's packed frequencies
   std::array<unsigned, 3> tf_bits_{};
   bool tfs_decoded_ = false;

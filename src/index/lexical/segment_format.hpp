@@ -29,6 +29,9 @@ inline constexpr char kSegmentMagic[8] = {'P', 'B', 'L', 'X', 'S', 'E', 'G', '1'
 inline constexpr std::uint32_t kSegmentVersion = 2;
 inline constexpr char kCategoryPrefix = '\x01';
 inline constexpr std::int32_t kUnknownDay = INT32_MIN;
+// Readable bytes every segment has after its postings (the next section, or padding), so that
+// decoders may load 8 bytes at a time up to the last packed byte.
+inline constexpr std::uint64_t kPostingsSlack = 8;
 
 // A special term: prefix byte + value. (Written out because GCC 12 warns falsely on
 // std::string(1, c) + s.)

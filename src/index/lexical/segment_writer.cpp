@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/ascii.hpp"
 #include "core/hash.hpp"
 #include "index/lexical/codec.hpp"
 
@@ -313,8 +314,7 @@ void SegmentBuilder::add(const IndexDoc& doc) {
   // Categories are special terms (the analyzer never makes them): no positions, so they go
   // straight to their postings, in document order like everything else.
   for (const auto& c : doc.categories) {
-    std::string lower = c;
-    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    const std::string lower = ascii_lower(c);
     if (lower.empty()) continue;
     auto& out = postings_[term_id(prefixed(kCategoryPrefix, lower))];
     if (out.size() >= 4 && out[out.size() - 4] == doc_id) continue;  // duplicate category
