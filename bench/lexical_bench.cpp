@@ -2,6 +2,7 @@
 // side by side in one process — same machine, same corpus, same queries, same run.
 //
 //   lexical_bench --corpus arxiv.jsonl.gz --scifact DIR --out-dir DIR [--queries N] [--scale N]
+//                 [--paperboy-only]   (development: paperboy alone, printed, no report)
 //
 // Measures, one thread throughout (the script pins the process to one core):
 //  1. index build of the shared arXiv corpus: papers/s, seconds, size on disk;
@@ -63,6 +64,14 @@ using namespace pb;
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// CLOCK_MONOTONIC in seconds (what `perf record -k CLOCK_MONOTONIC` stamps samples with), so
+// that a profile can be cut to one phase with `perf report --time FROM,TO`.
+double monotonic_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
 
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
@@ -134,7 +143,8 @@ struct Options {
   std::string out_dir;
   size_t queries = 1000;
   size_t scale = 0;
-  std::string command;  // argv as typed, for the record
+  bool paperboy_only = false;  // a quick development run: no peers, no report
+  std::string command;         // argv as typed, for the record
 };
 
 Options parse_args(int argc, char** argv) {
@@ -158,6 +168,8 @@ Options parse_args(int argc, char** argv) {
       o.corpus = value(i);
     else if (a == "--scifact")
       o.scifact = value(i);
+    else if (a == "--paperboy-only")
+      o.paperboy_only = true;
     else if (a == "--out-dir")
       o.out_dir = value(i);
     else if (a == "--queries")
@@ -167,7 +179,7 @@ Options parse_args(int argc, char** argv) {
     else
       die(
           fmt::format("unknown option {} (usage: --corpus PATH --scifact DIR --out-dir DIR "
-                      "[--queries N] [--scale N])",
+                      "[--queries N] [--scale N] [--paperboy-only])",
                       a));
   }
   if (o.corpus.empty() || o.scifact.empty() || o.out_dir.empty())
@@ -952,6 +964,37 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "scale run: %zu synthetic papers\n", r.opt.scale);
     r.scale = scale_run(docs, r.opt.scale, titles, work / "scale-paperboy");
     r.have_scale = true;
+  }
+
+  if (r.opt.paperboy_only) {
+    // Development mode: paperboy's build and query numbers alone, printed, nothing written.
+    Paperboy pb;
+    {
+      rusage ru{};
+      getrusage(RUSAGE_SELF, &ru);
+      std::fprintf(stderr, "before build: minor faults %ld, peak RSS %ld MB\n", ru.ru_minflt,
+                   ru.ru_maxrss / 1024);
+    }
+    std::fprintf(stderr, "build from %.6f\n", monotonic_seconds());
+    auto b = pb.build(docs, work / "paperboy");
+    std::fprintf(stderr, "build to %.6f\n", monotonic_seconds());
+    {
+      rusage ru{};
+      getrusage(RUSAGE_SELF, &ru);
+      std::fprintf(stderr, "after build: minor faults %ld, peak RSS %ld MB\n", ru.ru_minflt,
+                   ru.ru_maxrss / 1024);
+    }
+    std::printf("build %.3f s, %.0f papers/s, %.1f MB\n", b.seconds,
+                static_cast<double>(docs.size()) / b.seconds, static_cast<double>(b.bytes) / 1e6);
+    for (const auto* set : {&titles, &claims}) {
+      auto l = time_queries(*set, [&](size_t i, bool) {
+        pb.query((*set)[i], 10);
+        return true;
+      });
+      std::printf("%s: p50 %.4f ms, p99 %.4f ms, mean %.4f ms\n",
+                  set == &titles ? "titles" : "claims", l.p50, l.p99, l.mean);
+    }
+    return 0;
   }
 
   auto peers = peer_docs(docs);
