@@ -287,9 +287,10 @@ class TermCache {
 
   TermCache() { clear(); }
 
-  // The key of `word`, with its term and stopword flag; kNoTermKey if absent.
-  std::uint32_t find(std::string_view word, std::string_view& term, bool& stopword) const {
-    const std::uint64_t h = hash_bytes(word);
+  // The key of `word` (whose hash_bytes() is `h`), with its term and stopword flag;
+  // kNoTermKey if absent.
+  std::uint32_t find(std::string_view word, std::uint64_t h, std::string_view& term,
+                     bool& stopword) const {
     const auto tag = static_cast<std::uint32_t>(h >> 32);
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
@@ -303,11 +304,20 @@ class TermCache {
     }
   }
 
+  // Hints for a coming find(): the word's home slot, then (once that slot is likely in cache)
+  // the entry it points at. A lookup that misses the CPU caches twice costs more than the rest
+  // of a token's analysis; analysis issues these a few words ahead (see Impl::resolve).
+  void prefetch_slot(std::uint64_t h) const { __builtin_prefetch(&slots_[h & mask_]); }
+  void prefetch_entry(std::uint64_t h) const {
+    const Slot& s = slots_[h & mask_];
+    if (s.key != kNoTermKey) __builtin_prefetch(arena_.data() + s.offset);
+  }
+
   // Adds `word`, which is absent, with its term (both at most kMaxBytes) and whether it is a
   // stopword. Returns its key.
-  std::uint32_t insert(std::string_view word, std::string_view term, bool stopword) {
+  std::uint32_t insert(std::string_view word, std::uint64_t h, std::string_view term,
+                       bool stopword) {
     if ((size() + 1) * 4 > slots_.size() * 3) rehash(slots_.size() * 2);
-    const std::uint64_t h = hash_bytes(word);
     size_t i = h & mask_;
     while (slots_[i].key != kNoTermKey) i = (i + 1) & mask_;
     Slot& s = slots_[i];
@@ -411,12 +421,19 @@ struct Analyzer::Impl {
   // The term of a folded word (stemmed if it is an English word and stemming is on) and
   // whether the word is a stopword. Returns the word's term key.
   // With want_term false, `term` is left empty when the returned key is set.
-  std::uint32_t make_term(const std::string& word, std::string& term, bool& stopword,
-                          bool want_term = true);
+  // `hash` is hash_bytes(word).
+  std::uint32_t make_term(std::string_view word, std::uint64_t hash, std::string& term,
+                          bool& stopword, bool want_term = true);
   // The same, without the cache; false if libstemmer failed (out of memory).
-  bool make_term_uncached(const std::string& word, std::string& term);
-  // Appends a token for `folded` unless it is empty; returns whether it did.
+  bool make_term_uncached(std::string_view word, std::string& term);
+  // Appends a token for `folded` unless it is empty; returns whether it did. Its term is
+  // filled in by resolve().
   bool emit_word(size_t begin, size_t end, std::uint32_t position, std::vector<Token>& out);
+  // Queues out[token]'s word for resolve(), with a prefetch of its term-cache slot.
+  void defer(std::string_view word, size_t token, bool is_joined);
+  // Gives the queued tokens their terms, in order (so term keys are numbered as if each word
+  // were looked up as it is scanned), prefetching a few words ahead.
+  void resolve(std::vector<Token>& out);
   // Appends the joined form of the compound whose parts are out[first_part...]. It is the
   // parts' folded forms concatenated and then stemmed as one word, so that a compound
   // analyses like the same compound written solid: "fine-tuning" -> finetun == "finetuning"
@@ -432,6 +449,16 @@ struct Analyzer::Impl {
   TermCache term_cache;
   std::uint64_t term_key_epoch = 0;
   bool want_terms = true;  // false inside analyze_keys()
+  // Words scanned but not yet looked up (see resolve()).
+  struct Pending {
+    std::uint64_t hash;
+    std::uint32_t token;   // index in the output
+    std::uint32_t offset;  // in pending_bytes
+    std::uint32_t size;
+    bool joined;
+  };
+  std::vector<Pending> pending;
+  std::string pending_bytes;
   // Buffers reused across words and calls so that scanning does not allocate.
   std::string folded;
   std::string joined;
@@ -512,12 +539,12 @@ size_t Analyzer::Impl::joiner_length(std::string_view s, size_t i) {
   return 0;
 }
 
-std::uint32_t Analyzer::Impl::make_term(const std::string& word, std::string& term, bool& stopword,
-                                        bool want_term) {
+std::uint32_t Analyzer::Impl::make_term(std::string_view word, std::uint64_t hash,
+                                        std::string& term, bool& stopword, bool want_term) {
   const bool cacheable = word.size() <= TermCache::kMaxBytes;
   if (cacheable) {
     std::string_view cached;
-    std::uint32_t key = term_cache.find(word, cached, stopword);
+    std::uint32_t key = term_cache.find(word, hash, cached, stopword);
     if (key != kNoTermKey) {
       if (want_term) term.assign(cached);
       return key;
@@ -527,17 +554,17 @@ std::uint32_t Analyzer::Impl::make_term(const std::string& word, std::string& te
   if (!make_term_uncached(word, term) || !cacheable || term.size() > TermCache::kMaxBytes ||
       term_cache.full(options.term_cache_entries))
     return kNoTermKey;
-  return term_cache.insert(word, term, stopword);
+  return term_cache.insert(word, hash, term, stopword);
 }
 
-bool Analyzer::Impl::make_term_uncached(const std::string& word, std::string& term) {
+bool Analyzer::Impl::make_term_uncached(std::string_view word, std::string& term) {
   // Porter2 is for English words: tokens with digits ("gpt4", "3.1") or other scripts are
   // left alone.
   bool stemmable = options.stem && word.size() >= kMinStemmedLength;
   for (size_t k = 0; stemmable && k < word.size(); ++k) {
     stemmable = word[k] >= 'a' && word[k] <= 'z';
   }
-  term = word;
+  term.assign(word);
   if (!stemmable) return true;
   const sb_symbol* stemmed = sb_stemmer_stem(
       stemmer, reinterpret_cast<const sb_symbol*>(word.data()), static_cast<int>(word.size()));
@@ -548,6 +575,33 @@ bool Analyzer::Impl::make_term_uncached(const std::string& word, std::string& te
   return true;
 }
 
+void Analyzer::Impl::defer(std::string_view word, size_t token, bool is_joined) {
+  const std::uint64_t h = hash_bytes(word);
+  term_cache.prefetch_slot(h);
+  pending.push_back({h, static_cast<std::uint32_t>(token),
+                     static_cast<std::uint32_t>(pending_bytes.size()),
+                     static_cast<std::uint32_t>(word.size()), is_joined});
+  pending_bytes.append(word);
+}
+
+void Analyzer::Impl::resolve(std::vector<Token>& out) {
+  constexpr size_t kAhead = 4;  // entries prefetched this many words ahead
+  const size_t n = pending.size();
+  for (size_t i = 0; i < std::min(n, kAhead); ++i) term_cache.prefetch_entry(pending[i].hash);
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) term_cache.prefetch_entry(pending[i + kAhead].hash);
+    const Pending& p = pending[i];
+    Token& token = out[p.token];
+    const std::string_view word(pending_bytes.data() + p.offset, p.size);
+    bool stopword = false;
+    token.term_key = make_term(word, p.hash, token.term, stopword, want_terms);
+    // A compound's joined form is not flagged (a compound is no function word).
+    token.stopword = !p.joined && stopword;
+  }
+  pending.clear();
+  pending_bytes.clear();
+}
+
 bool Analyzer::Impl::emit_word(size_t begin, size_t end, std::uint32_t position,
                                std::vector<Token>& out) {
   if (folded.empty()) return false;  // e.g. a run of combining marks only
@@ -555,20 +609,18 @@ bool Analyzer::Impl::emit_word(size_t begin, size_t end, std::uint32_t position,
   token.position = position;
   token.begin = static_cast<std::uint32_t>(begin);
   token.end = static_cast<std::uint32_t>(end);
-  token.term_key = make_term(folded, token.term, token.stopword, want_terms);
+  defer(folded, out.size() - 1, false);
   return true;
 }
 
 void Analyzer::Impl::emit_joined(size_t first_part, std::vector<Token>& out) {
   truncate(joined);
-  Token token;
-  bool stopword;  // of the joined word: not flagged (a compound is no function word)
-  token.term_key = make_term(joined, token.term, stopword, want_terms);
+  Token& token = out.emplace_back();
   token.position = out[first_part].position;
   token.begin = out[first_part].begin;
-  token.end = out.back().end;
+  token.end = out[out.size() - 2].end;
   token.joined = true;
-  out.push_back(std::move(token));
+  defer(joined, out.size() - 1, true);
 }
 
 std::uint32_t Analyzer::Impl::analyze(std::string_view s, std::vector<Token>& out,
@@ -622,6 +674,7 @@ std::uint32_t Analyzer::Impl::analyze(std::string_view s, std::vector<Token>& ou
     }
     if (parts >= 2) emit_joined(first_part, out);
   }
+  resolve(out);
   return position;
 }
 

@@ -712,6 +712,32 @@ TEST_F(SegmentTest, SegmentBytesDoNotDependOnTheTermCache) {
   }
 }
 
+// The builder inverts a batch of occurrences at a time into chunked slices; how it cuts them
+// must not show in the segment: a term's postings spread over many batches and chunks (and a
+// saturated tf, a compound's out-of-order joined form, a repeated category across cuts) read
+// back exactly as from one batch.
+TEST_F(SegmentTest, SegmentBytesDoNotDependOnBatchOrChunkSizes) {
+  auto docs = make_docs(700, 4);
+  docs[20].abstract = "run-ning running ning run kmeans k-means means-k x-x x x-x-x xx";
+  docs[21].categories = {"cs.CL", "cs.cl", "math.AG", "cs.CL"};
+  auto build = [&](SegmentBuilderOptions options, const std::string& name) {
+    SegmentBuilder builder(analyzer_, options);
+    for (const auto& d : docs) builder.add(d);
+    EXPECT_TRUE(builder.write(dir_ / name).ok());
+    return pb::testing::read_file(dir_ / name);
+  };
+  const std::string expected = build({}, "one.seg");
+  ASSERT_FALSE(expected.empty());
+  EXPECT_EQ(build({.batch_occurrences = 97, .chunk_bytes = 64}, "small.seg"), expected);
+  EXPECT_EQ(build({.batch_occurrences = 1, .chunk_bytes = 1}, "tiny.seg"), expected);
+  EXPECT_EQ(build({.batch_occurrences = 5000, .chunk_bytes = 4096}, "mid.seg"), expected);
+  // And the bytes hold what the model says.
+  auto seg = Segment::open(dir_ / "tiny.seg");
+  ASSERT_TRUE(seg.ok());
+  std::mt19937_64 rng(3);
+  check_against_model(**seg, make_model(docs, analyzer_), rng);
+}
+
 TEST_F(SegmentTest, AuthorNamesAreEightPositionsApart) {
   IndexDoc d;
   d.id = "x";

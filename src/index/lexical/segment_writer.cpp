@@ -96,16 +96,11 @@ void SegmentWriter::begin_term(std::string_view term) {
 
 void SegmentWriter::add_posting(std::uint32_t doc, const std::array<std::uint32_t, 3>& tf,
                                 const std::array<std::span<const std::uint32_t>, 3>& positions) {
-  PB_CHECK(in_term_);
-  PB_CHECK(doc < docs_.size());
-  PB_CHECK(term_df_ == 0 || doc > last_doc_);
-  block_docs_.push_back(doc);
   for (int f = 0; f < 3; ++f) {
-    block_tf_[f].push_back(saturate8(tf[f]));
-    size_t n = std::min<size_t>(positions[f].size(), 255);
     if (tf[f] == 0) continue;
     // As many positions as the stored tf says, so the reader can skip by tf alone.
-    size_t stored = std::min<size_t>(saturate8(tf[f]), 255);
+    size_t n = std::min<size_t>(positions[f].size(), 255);
+    size_t stored = saturate8(tf[f]);
     std::uint32_t prev = 0;
     for (size_t i = 0; i < stored; ++i) {
       std::uint32_t p = i < n ? positions[f][i] : prev;
@@ -113,9 +108,29 @@ void SegmentWriter::add_posting(std::uint32_t doc, const std::array<std::uint32_
       prev = p;
     }
   }
+  count_posting(doc, tf);
+}
+
+void SegmentWriter::add_posting_encoded(std::uint32_t doc, const std::array<std::uint32_t, 3>& tf,
+                                        std::string_view positions) {
+  block_positions_.append(positions);
+  count_posting(doc, tf);
+}
+
+void SegmentWriter::count_posting(std::uint32_t doc, const std::array<std::uint32_t, 3>& tf) {
+  PB_CHECK(in_term_);
+  PB_CHECK(doc < docs_.size());
+  PB_CHECK(term_df_ == 0 || doc > last_doc_);
+  block_docs_.push_back(doc);
+  for (int f = 0; f < 3; ++f) block_tf_[f].push_back(saturate8(tf[f]));
   ++term_df_;
   last_doc_ = doc;
   if (block_docs_.size() == kBlockSize) flush_block();
+}
+
+void SegmentWriter::reserve(size_t postings_bytes, size_t positions_bytes) {
+  postings_.reserve(postings_bytes);
+  positions_.reserve(positions_bytes);
 }
 
 void SegmentWriter::flush_block() {
@@ -265,7 +280,6 @@ std::uint32_t SegmentBuilder::term_id(std::string_view term) {
   auto id = static_cast<std::uint32_t>(terms_.size());
   vocabulary_.insert(term, id);
   terms_.emplace_back(term);
-  postings_.emplace_back();
   return id;
 }
 
@@ -311,17 +325,48 @@ void SegmentBuilder::add(const IndexDoc& doc) {
   info.length[2] = static_cast<std::uint16_t>(std::min<std::uint32_t>(words, 65535));
   docs_.push_back(info);
 
-  // Categories are special terms (the analyzer never makes them): no positions, so they go
-  // straight to their postings, in document order like everything else.
+  // Categories are special terms (the analyzer never makes them): occurrences of "field" 3,
+  // which counts towards no field's frequency and has no positions.
   for (const auto& c : doc.categories) {
     const std::string lower = ascii_lower(c);
     if (lower.empty()) continue;
-    auto& out = postings_[term_id(prefixed(kCategoryPrefix, lower))];
-    if (out.size() >= 4 && out[out.size() - 4] == doc_id) continue;  // duplicate category
-    out.insert(out.end(), {doc_id, 0, 0, 0});
+    batch_.push_back({term_id(prefixed(kCategoryPrefix, lower)), local | 3, 0});
   }
-  if (batch_.size() >= kBatchOccurrences) flush_batch();
+  if (batch_.size() >= options_.batch_occurrences) flush_batch();
 }
+
+std::uint8_t* SegmentBuilder::chunk_room(size_t bytes) {
+  if (chunks_.empty() || chunk_capacity_ - chunk_used_ < bytes) {
+    // Uninitialised: pages are touched only as slices are written into them.
+    chunk_capacity_ = std::max(options_.chunk_bytes, bytes);
+    chunks_.push_back(std::make_unique_for_overwrite<std::uint8_t[]>(chunk_capacity_));
+    chunk_used_ = 0;
+  }
+  return chunks_.back().get() + chunk_used_;
+}
+
+namespace {
+
+std::uint8_t* put_varint32(std::uint32_t v, std::uint8_t* out) {
+  while (v >= 0x80) {
+    *out++ = static_cast<std::uint8_t>(v | 0x80);
+    v >>= 7;
+  }
+  *out++ = static_cast<std::uint8_t>(v);
+  return out;
+}
+
+// For the builder's own slices (well-formed by construction).
+std::uint32_t take_varint32(const std::uint8_t*& p) {
+  std::uint32_t v = 0;
+  for (unsigned shift = 0;; shift += 7) {
+    const std::uint8_t b = *p++;
+    v |= static_cast<std::uint32_t>(b & 0x7f) << shift;
+    if (b < 0x80) return v;
+  }
+}
+
+}  // namespace
 
 void SegmentBuilder::flush_batch() {
   if (batch_.empty()) {
@@ -339,36 +384,64 @@ void SegmentBuilder::flush_batch() {
     for (const Occurrence& o : batch_) sorted_[count[(o.term >> shift) & 2047]++] = o;
     batch_.swap(sorted_);
   }
-  // Each term's run, document by document: [doc, tf0, tf1, tf2, positions...]. Within a field
-  // positions come out in increasing order, except that a compound's joined form, emitted
-  // after its parts at the first part's position, can follow a larger position of the same
-  // term; such (rare) runs are sorted.
+  // Each term's run becomes one slice. Within a field positions come out in increasing order,
+  // except that a compound's joined form, emitted after its parts at the first part's
+  // position, can follow a larger position of the same term; such (rare) runs are sorted.
   for (size_t i = 0; i < batch_.size();) {
     const std::uint32_t term = batch_[i].term;
-    auto& out = postings_[term];
-    while (i < batch_.size() && batch_[i].term == term) {
+    size_t run_end = i;
+    while (run_end < batch_.size() && batch_[run_end].term == term) ++run_end;
+    // Worst case per occurrence: a document header (4 varints) and a position.
+    std::uint8_t* const start = chunk_room(5 + (run_end - i) * 25);
+    slices_.push_back({term, static_cast<std::uint32_t>(chunks_.size() - 1),
+                       static_cast<std::uint32_t>(chunk_used_)});
+    // The slice starts with its document count.
+    std::uint32_t docs = 1;
+    for (size_t k = i + 1; k < run_end; ++k)
+      docs += (batch_[k].doc_field >> 2) != (batch_[k - 1].doc_field >> 2);
+    std::uint8_t* out = put_varint32(docs, start);
+    std::uint32_t prev_doc = 0;
+    while (i < run_end) {
       const std::uint32_t doc_bits = batch_[i].doc_field >> 2;
       size_t j = i;
-      std::array<std::uint32_t, 3> tf{};
-      for (; j < batch_.size() && batch_[j].term == term && batch_[j].doc_field >> 2 == doc_bits;
-           ++j)
+      std::array<std::uint32_t, 4> tf{};
+      for (; j < run_end && batch_[j].doc_field >> 2 == doc_bits; ++j)
         ++tf[batch_[j].doc_field & 3];
-      const size_t at = out.size();
-      out.resize(at + 4 + (j - i));
-      std::uint32_t* p = out.data() + at;
-      p[0] = batch_first_doc_ + doc_bits;
-      p[1] = tf[0];
-      p[2] = tf[1];
-      p[3] = tf[2];
-      p += 4;
-      for (size_t k = i; k < j; ++k) *p++ = batch_[k].position;
-      p = out.data() + at + 4;
-      for (std::uint32_t f : tf) {
-        if (!std::is_sorted(p, p + f)) std::sort(p, p + f);
-        p += f;
+      const std::uint32_t doc = batch_first_doc_ + doc_bits;
+      out = put_varint32(doc - prev_doc, out);  // the first absolute, then gaps
+      prev_doc = doc;
+      for (int f = 0; f < 3; ++f) out = put_varint32(tf[f], out);
+      const std::uint8_t* positions_begin = out;
+      size_t k = i;
+      for (int f = 0; f < 3; ++f) {
+        if (tf[f] == 0) continue;
+        const Occurrence* o = batch_.data() + k;
+        k += tf[f];
+        std::uint32_t prev = 0;
+        const size_t stored = std::min<std::uint32_t>(tf[f], 255);  // as SegmentWriter keeps
+        bool in_order = true;
+        for (size_t m = 1; m < tf[f] && in_order; ++m)
+          in_order = o[m - 1].position <= o[m].position;
+        if (in_order) {
+          for (size_t m = 0; m < stored; ++m) {
+            out = put_varint32(o[m].position - prev, out);
+            prev = o[m].position;
+          }
+        } else {
+          scratch_positions_.clear();
+          for (size_t m = 0; m < tf[f]; ++m) scratch_positions_.push_back(o[m].position);
+          std::sort(scratch_positions_.begin(), scratch_positions_.end());
+          for (size_t m = 0; m < stored; ++m) {
+            out = put_varint32(scratch_positions_[m] - prev, out);
+            prev = scratch_positions_[m];
+          }
+        }
       }
+      position_bytes_ += static_cast<std::uint64_t>(out - positions_begin);
+      ++postings_count_;
       i = j;
     }
+    chunk_used_ += static_cast<size_t>(out - start);
   }
   batch_.clear();
   batch_first_doc_ = static_cast<std::uint32_t>(docs_.size());
@@ -377,6 +450,8 @@ void SegmentBuilder::flush_batch() {
 Status SegmentBuilder::write(const std::filesystem::path& path) {
   flush_batch();
   SegmentWriter w;
+  // About a byte per value for gaps and frequencies (a bound is not needed: it is a hint).
+  w.reserve(static_cast<size_t>(postings_count_ * 2), static_cast<size_t>(position_bytes_));
   for (const auto& d : docs_) w.add_doc(d);
   // Terms in byte order. Sorted by their first eight bytes as a big-endian number first (the
   // same order for those bytes), so that most comparisons are one integer compare.
@@ -394,20 +469,54 @@ Status SegmentBuilder::write(const std::filesystem::path& path) {
     if (a.first != b.first) return a.first < b.first;
     return terms_[a.second] < terms_[b.second];
   });
-  for (const auto& [prefix, t] : order) {
+  // Each term's slices, in batch order (a stable counting sort of the slices by term).
+  std::vector<std::uint32_t> first(terms_.size() + 1, 0);
+  for (const Slice& s : slices_) ++first[s.term + 1];
+  for (size_t t = 1; t < first.size(); ++t) first[t] += first[t - 1];
+  std::vector<Slice> by_term(slices_.size());
+  {
+    std::vector<std::uint32_t> next(first.begin(), first.end() - 1);
+    for (const Slice& s : slices_) by_term[next[s.term]++] = s;
+  }
+  slices_.clear();
+  slices_.shrink_to_fit();
+  // Terms are visited in byte order, their data lies in id order: most of the 560k terms of
+  // the 102k-paper corpus are rare, and each would miss the CPU caches three times (its text,
+  // its slice list, its first slice), so those lines are prefetched a few terms ahead.
+  constexpr size_t kAhead = 8;
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (i + 2 * kAhead < order.size()) {
+      const std::uint32_t u = order[i + 2 * kAhead].second;
+      __builtin_prefetch(&terms_[u]);
+      __builtin_prefetch(&by_term[first[u]]);
+    }
+    if (i + kAhead < order.size()) {
+      const std::uint32_t u = order[i + kAhead].second;
+      __builtin_prefetch(terms_[u].data());
+      if (first[u] < first[u + 1])
+        __builtin_prefetch(chunks_[by_term[first[u]].chunk].get() + by_term[first[u]].offset);
+    }
+    const std::uint32_t t = order[i].second;
     w.begin_term(terms_[t]);
-    const auto& p = postings_[t];
-    size_t i = 0;
-    while (i < p.size()) {
-      std::uint32_t doc = p[i];
-      std::array<std::uint32_t, 3> tf = {p[i + 1], p[i + 2], p[i + 3]};
-      i += 4;
-      std::array<std::span<const std::uint32_t>, 3> pos;
-      for (int f = 0; f < 3; ++f) {
-        pos[f] = std::span<const std::uint32_t>(p.data() + i, tf[f]);
-        i += tf[f];
+    for (std::uint32_t k = first[t]; k < first[t + 1]; ++k) {
+      const std::uint8_t* p = chunks_[by_term[k].chunk].get() + by_term[k].offset;
+      std::uint32_t docs = take_varint32(p);
+      std::uint32_t doc = 0;
+      while (docs-- > 0) {
+        doc += take_varint32(p);
+        std::array<std::uint32_t, 3> tf;
+        for (auto& f : tf) f = take_varint32(p);
+        const std::uint8_t* positions = p;
+        for (std::uint32_t f : tf) {
+          for (std::uint32_t m = std::min<std::uint32_t>(f, 255); m > 0; --m) {
+            while (*p & 0x80) ++p;
+            ++p;
+          }
+        }
+        w.add_posting_encoded(doc, tf,
+                              std::string_view(reinterpret_cast<const char*>(positions),
+                                               static_cast<size_t>(p - positions)));
       }
-      w.add_posting(doc, tf, pos);
     }
     w.end_term();
   }
