@@ -65,6 +65,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+#ifdef PB_WITH_TCMALLOC
+constexpr const char* kAllocator = "tcmalloc_minimal (gperftools), as the paperboy binary";
+#else
+constexpr const char* kAllocator = "glibc malloc";
+#endif
+
 // CLOCK_MONOTONIC in seconds (what `perf record -k CLOCK_MONOTONIC` stamps samples with), so
 // that a profile can be cut to one phase with `perf report --time FROM,TO`.
 double monotonic_seconds() {
@@ -777,8 +783,10 @@ std::string markdown(const Report& r) {
       fmt::format("Machine: {}, {} cores, {} RAM; load average at start {}. One thread; "
                   "the process is pinned to one core (taskset -c 0).",
                   r.cpu, r.cores, r.mem, r.loadavg));
-  line(fmt::format("Peers: SQLite {} (FTS5), Xapian {} (glass). Compiler: GCC {}.",
-                   r.sqlite_version, r.xapian_version, __VERSION__));
+  line(
+      fmt::format("Peers: SQLite {} (FTS5), Xapian {} (glass). Compiler: GCC {}. Allocator, for "
+                  "all three engines in the process: {}.",
+                  r.sqlite_version, r.xapian_version, __VERSION__, kAllocator));
   line(fmt::format("Command: `{}`", r.opt.command));
   line("");
   line(fmt::format(
