@@ -995,10 +995,14 @@ int main(int argc, char** argv) {
     std::printf("build %.3f s, %.0f papers/s, %.1f MB\n", b.seconds,
                 static_cast<double>(docs.size()) / b.seconds, static_cast<double>(b.bytes) / 1e6);
     for (const auto* set : {&titles, &claims}) {
+      std::fprintf(stderr, "%s from %.6f\n", set == &titles ? "titles" : "claims",
+                   monotonic_seconds());
       auto l = time_queries(*set, [&](size_t i, bool) {
         pb.query((*set)[i], 10);
         return true;
       });
+      std::fprintf(stderr, "%s to %.6f\n", set == &titles ? "titles" : "claims",
+                   monotonic_seconds());
       std::printf("%s: p50 %.4f ms, p99 %.4f ms, mean %.4f ms\n",
                   set == &titles ? "titles" : "claims", l.p50, l.p99, l.mean);
     }
