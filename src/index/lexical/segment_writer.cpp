@@ -96,6 +96,7 @@ void SegmentWriter::begin_term(std::string_view term) {
 
 void SegmentWriter::add_posting(std::uint32_t doc, const std::array<std::uint32_t, 3>& tf,
                                 const std::array<std::span<const std::uint32_t>, 3>& positions) {
+  if (block_docs_.empty()) block_positions_begin_ = positions_.size();
   for (int f = 0; f < 3; ++f) {
     if (tf[f] == 0) continue;
     // As many positions as the stored tf says, so the reader can skip by tf alone.
@@ -104,7 +105,7 @@ void SegmentWriter::add_posting(std::uint32_t doc, const std::array<std::uint32_
     std::uint32_t prev = 0;
     for (size_t i = 0; i < stored; ++i) {
       std::uint32_t p = i < n ? positions[f][i] : prev;
-      put_varint(p - prev, block_positions_);
+      put_varint(p - prev, positions_);
       prev = p;
     }
   }
@@ -113,7 +114,8 @@ void SegmentWriter::add_posting(std::uint32_t doc, const std::array<std::uint32_
 
 void SegmentWriter::add_posting_encoded(std::uint32_t doc, const std::array<std::uint32_t, 3>& tf,
                                         std::string_view positions) {
-  block_positions_.append(positions);
+  if (block_docs_.empty()) block_positions_begin_ = positions_.size();
+  positions_.append(positions);
   count_posting(doc, tf);
 }
 
@@ -139,7 +141,7 @@ void SegmentWriter::flush_block() {
   BlockMeta m{};
   m.last_doc = block_docs_.back();
   m.postings_offset = static_cast<std::uint32_t>(postings_.size() - term.postings_offset);
-  m.positions_offset = static_cast<std::uint32_t>(positions_.size() - term.positions_offset);
+  m.positions_offset = static_cast<std::uint32_t>(block_positions_begin_ - term.positions_offset);
   m.count = static_cast<std::uint8_t>(block_docs_.size() - 1);
   for (int f = 0; f < 3; ++f) {
     std::uint32_t mx = 0;
@@ -166,11 +168,9 @@ void SegmentWriter::flush_block() {
   for (int f = 0; f < 3; ++f) postings_ += static_cast<char>(tf_bits[f]);
   pack(gaps, doc_bits, postings_);
   for (int f = 0; f < 3; ++f) pack(block_tf_[f], tf_bits[f], postings_);
-  positions_ += block_positions_;
   blocks_.push_back(m);
   block_docs_.clear();
   for (auto& t : block_tf_) t.clear();
-  block_positions_.clear();
 }
 
 void SegmentWriter::end_term() {
@@ -366,6 +366,27 @@ std::uint32_t take_varint32(const std::uint8_t*& p) {
   }
 }
 
+// A posting's three term frequencies: one byte when each is at most 3 (nearly always), else
+// a marker byte and three varints.
+constexpr std::uint8_t kWideTfs = 64;
+std::uint8_t* put_tfs(const std::array<std::uint32_t, 4>& tf, std::uint8_t* out) {
+  if (tf[0] <= 3 && tf[1] <= 3 && tf[2] <= 3) {
+    *out++ = static_cast<std::uint8_t>(tf[0] | tf[1] << 2 | tf[2] << 4);
+    return out;
+  }
+  *out++ = kWideTfs;
+  for (int f = 0; f < 3; ++f) out = put_varint32(tf[f], out);
+  return out;
+}
+
+std::array<std::uint32_t, 3> take_tfs(const std::uint8_t*& p) {
+  const std::uint8_t b = *p++;
+  if (b != kWideTfs) return {b & 3u, (b >> 2) & 3u, (b >> 4) & 3u};
+  std::array<std::uint32_t, 3> tf;
+  for (auto& f : tf) f = take_varint32(p);
+  return tf;
+}
+
 }  // namespace
 
 void SegmentBuilder::flush_batch() {
@@ -391,8 +412,8 @@ void SegmentBuilder::flush_batch() {
     const std::uint32_t term = batch_[i].term;
     size_t run_end = i;
     while (run_end < batch_.size() && batch_[run_end].term == term) ++run_end;
-    // Worst case per occurrence: a document header (4 varints) and a position.
-    std::uint8_t* const start = chunk_room(5 + (run_end - i) * 25);
+    // Worst case per occurrence: a document header (a varint and put_tfs()) and a position.
+    std::uint8_t* const start = chunk_room(5 + (run_end - i) * 26);
     slices_.push_back({term, static_cast<std::uint32_t>(chunks_.size() - 1),
                        static_cast<std::uint32_t>(chunk_used_)});
     // The slice starts with its document count.
@@ -410,7 +431,7 @@ void SegmentBuilder::flush_batch() {
       const std::uint32_t doc = batch_first_doc_ + doc_bits;
       out = put_varint32(doc - prev_doc, out);  // the first absolute, then gaps
       prev_doc = doc;
-      for (int f = 0; f < 3; ++f) out = put_varint32(tf[f], out);
+      out = put_tfs(tf, out);
       const std::uint8_t* positions_begin = out;
       size_t k = i;
       for (int f = 0; f < 3; ++f) {
@@ -469,43 +490,43 @@ Status SegmentBuilder::write(const std::filesystem::path& path) {
     if (a.first != b.first) return a.first < b.first;
     return terms_[a.second] < terms_[b.second];
   });
-  // Each term's slices, in batch order (a stable counting sort of the slices by term).
+  // Each term's slices, in term byte order and within a term in batch order (a stable
+  // counting sort of the slices by the term's rank), so that the loop below walks the slice
+  // list and its counts sequentially: only the slices' data lies scattered over the chunks,
+  // and that is prefetched a few slices ahead.
+  std::vector<std::uint32_t> rank(terms_.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) rank[order[i].second] = i;
   std::vector<std::uint32_t> first(terms_.size() + 1, 0);
-  for (const Slice& s : slices_) ++first[s.term + 1];
+  for (const Slice& s : slices_) ++first[rank[s.term] + 1];
   for (size_t t = 1; t < first.size(); ++t) first[t] += first[t - 1];
-  std::vector<Slice> by_term(slices_.size());
+  // The data of each slice, in the order it is read.
+  std::vector<const std::uint8_t*> by_rank(slices_.size());
   {
     std::vector<std::uint32_t> next(first.begin(), first.end() - 1);
-    for (const Slice& s : slices_) by_term[next[s.term]++] = s;
+    for (const Slice& s : slices_)
+      by_rank[next[rank[s.term]]++] = chunks_[s.chunk].get() + s.offset;
   }
   slices_.clear();
   slices_.shrink_to_fit();
-  // Terms are visited in byte order, their data lies in id order: most of the 560k terms of
-  // the 102k-paper corpus are rare, and each would miss the CPU caches three times (its text,
-  // its slice list, its first slice), so those lines are prefetched a few terms ahead.
-  constexpr size_t kAhead = 8;
+  rank.clear();
+  rank.shrink_to_fit();
+  // Most of the 560k terms of the 102k-paper corpus are rare, and each would miss the CPU
+  // caches on its text and on its first slice: those are prefetched ahead.
+  constexpr size_t kTermsAhead = 16, kSlicesAhead = 16;
   for (size_t i = 0; i < order.size(); ++i) {
-    if (i + 2 * kAhead < order.size()) {
-      const std::uint32_t u = order[i + 2 * kAhead].second;
-      __builtin_prefetch(&terms_[u]);
-      __builtin_prefetch(&by_term[first[u]]);
-    }
-    if (i + kAhead < order.size()) {
-      const std::uint32_t u = order[i + kAhead].second;
-      __builtin_prefetch(terms_[u].data());
-      if (first[u] < first[u + 1])
-        __builtin_prefetch(chunks_[by_term[first[u]].chunk].get() + by_term[first[u]].offset);
-    }
-    const std::uint32_t t = order[i].second;
-    w.begin_term(terms_[t]);
-    for (std::uint32_t k = first[t]; k < first[t + 1]; ++k) {
-      const std::uint8_t* p = chunks_[by_term[k].chunk].get() + by_term[k].offset;
+    if (i + 2 * kTermsAhead < order.size())
+      __builtin_prefetch(&terms_[order[i + 2 * kTermsAhead].second]);
+    if (i + kTermsAhead < order.size())
+      __builtin_prefetch(terms_[order[i + kTermsAhead].second].data());
+    w.begin_term(terms_[order[i].second]);
+    for (std::uint32_t k = first[i]; k < first[i + 1]; ++k) {
+      if (k + kSlicesAhead < by_rank.size()) __builtin_prefetch(by_rank[k + kSlicesAhead]);
+      const std::uint8_t* p = by_rank[k];
       std::uint32_t docs = take_varint32(p);
       std::uint32_t doc = 0;
       while (docs-- > 0) {
         doc += take_varint32(p);
-        std::array<std::uint32_t, 3> tf;
-        for (auto& f : tf) f = take_varint32(p);
+        const std::array<std::uint32_t, 3> tf = take_tfs(p);
         const std::uint8_t* positions = p;
         for (std::uint32_t f : tf) {
           for (std::uint32_t m = std::min<std::uint32_t>(f, 255); m > 0; --m) {

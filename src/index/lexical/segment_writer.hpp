@@ -77,7 +77,7 @@ class SegmentWriter {
   std::vector<std::uint32_t> block_docs_;
   std::vector<std::uint32_t> block_gaps_;  // scratch for flush_block()
   std::array<std::vector<std::uint32_t>, 3> block_tf_;
-  std::string block_positions_;
+  size_t block_positions_begin_ = 0;  // the block's positions run from there to the end
   std::string last_term_;
 };
 
@@ -122,11 +122,11 @@ class SegmentBuilder {
   void flush_batch();
   // Inverted batches, compact: flush_batch() encodes each term's postings of the batch as one
   // slice of varints in chunks_ (count of documents; then per document its number, its three
-  // term frequencies and its positions already in the segment's position format), so that
-  // building holds about two bytes per occurrence in a few large buffers instead of growing
-  // one vector per term (measured: the 102k-paper build touched 660 MB of fresh memory for a
-  // 76 MB segment, and copied much of it as vectors grew). write() reads each term's slices
-  // in batch order.
+  // term frequencies, in one byte when each is at most 3, and its positions already in the
+  // segment's position format), so that building holds about two bytes per occurrence in a few
+  // large buffers instead of growing one vector per term (measured: the 102k-paper build touched
+  // 660 MB of fresh memory for a 76 MB segment, and copied much of it as vectors grew). write()
+  // reads each term's slices in batch order.
   struct Slice {
     std::uint32_t term;
     std::uint32_t chunk;
