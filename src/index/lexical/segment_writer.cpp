@@ -510,7 +510,7 @@ Status SegmentBuilder::write(const std::filesystem::path& path) {
   slices_.shrink_to_fit();
   rank.clear();
   rank.shrink_to_fit();
-  // Most of the 560k terms of the 102k-paper corpus are rare, and each would miss the CPU
+  // Most of the 426k terms of the 102k-paper corpus are rare, and each would miss the CPU
   // caches on its text and on its first slice: those are prefetched ahead.
   constexpr size_t kTermsAhead = 16, kSlicesAhead = 16;
   for (size_t i = 0; i < order.size(); ++i) {

@@ -123,10 +123,10 @@ class SegmentBuilder {
   // Inverted batches, compact: flush_batch() encodes each term's postings of the batch as one
   // slice of varints in chunks_ (count of documents; then per document its number, its three
   // term frequencies, in one byte when each is at most 3, and its positions already in the
-  // segment's position format), so that building holds about two bytes per occurrence in a few
-  // large buffers instead of growing one vector per term (measured: the 102k-paper build touched
-  // 660 MB of fresh memory for a 76 MB segment, and copied much of it as vectors grew). write()
-  // reads each term's slices in batch order.
+  // segment's position format), so that building holds about three bytes per occurrence in a
+  // few large buffers instead of growing one vector per term (measured: the 102k-paper build
+  // touched 660 MB of fresh memory for a 76 MB segment, and copied much of it as vectors grew).
+  // write() reads the slices term by term in byte order, each term's in batch order.
   struct Slice {
     std::uint32_t term;
     std::uint32_t chunk;
