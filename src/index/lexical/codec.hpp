@@ -26,11 +26,18 @@ size_t pack(std::span<const std::uint32_t> values, unsigned bits, std::string& o
 size_t unpack(const std::uint8_t* in, size_t count, unsigned bits, std::uint32_t* out);
 inline size_t packed_bytes(size_t count, unsigned bits) { return (count * bits + 7) / 8; }
 // unpack() with a fast path that decodes a whole block's worth of values (kBlockSize, so `out`
-// must have room for that many; values past `count` are garbage) and reads up to 7 bytes past
-// them: taken whenever the bytes from `in` to `readable_end` allow it, which is almost always
-// inside a segment file (it ends in slack bytes), short tail blocks included.
+// must have room for that many; values past `count` are garbage) and reads up to 16 bytes
+// past them (AVX2 where the CPU has it, else up to 7): taken whenever the bytes from `in` to
+// `readable_end` allow it, which is almost always inside a segment file (it ends in slack
+// bytes and other lists follow), short tail blocks included.
 size_t unpack_block(const std::uint8_t* in, size_t count, unsigned bits, std::uint32_t* out,
                     const std::uint8_t* readable_end);
+// unpack_block() of a block of document-id gaps, turned into ids: out[i] = base + gap[0] +
+// ... + gap[i]. `last` is that sum for i = count - 1, computed without wrapping (so a damaged
+// block cannot pass as a valid one by overflowing). Reads up to 16 bytes past the packed data
+// when readable_end allows, as unpack_block.
+size_t unpack_gaps_block(const std::uint8_t* in, size_t count, unsigned bits, std::uint32_t base,
+                         std::uint32_t* out, const std::uint8_t* readable_end, std::uint64_t& last);
 
 // Inline: index building writes one varint per position.
 inline void put_varint(std::uint64_t v, std::string& out) {

@@ -417,13 +417,19 @@ class SegmentSearch {
               [&](size_t a, size_t b) { return cursors_[a].ub > cursors_[b].ub; });
     // Per document: (credit, document), kept in document order by merging list after list.
     std::vector<std::pair<Score, std::uint32_t>> known, merged, list;
+    std::vector<bool> read(terms_.size(), false);  // credited in full for every document
     size_t budget = kSeedPostings;
     for (size_t t : lead) {
       if (cursors_[t].entry->df > budget) break;
       budget -= cursors_[t].entry->df;
+      read[t] = true;
       list.clear();
-      for (PostingCursor c(seg_, *cursors_[t].entry); c.doc() != kNoMoreDocs; c.next())
-        list.emplace_back(contribution(t, c.doc(), c), c.doc());
+      const TermScorer& ts = scorers_[t];
+      PostingCursor(seg_, *cursors_[t].entry)
+          .for_each_before(kNoMoreDocs, [&](std::uint32_t d, std::uint32_t tf0, std::uint32_t tf1,
+                                            std::uint32_t tf2) {
+            list.emplace_back(lexical::contribution(ts, tf0, tf1, tf2, norm_[d]), d);
+          });
       merged.clear();
       size_t i = 0, j = 0;
       while (i < known.size() || j < list.size()) {
@@ -441,24 +447,29 @@ class SegmentSearch {
     }
     std::erase_if(known, [&](const auto& e) { return view_.is_deleted(e.second); });
     if (known.size() < k) return -1;
-    // The best-credited few are then scored in full (in document order, with fresh cursors):
-    // they are the likeliest top k, and their full scores lift the seed close to the final
-    // threshold.
+    // The best-credited few are then scored in full (in document order): they are the
+    // likeliest top k, and their full scores lift the seed close to the final threshold. A
+    // credit already holds the exact contributions of the terms read above; the other terms
+    // are probed with cursors of their own, each opened at the first document it is asked
+    // about.
     const size_t full = std::min(known.size(), 2 * k);
     std::nth_element(known.begin(), known.begin() + static_cast<long>(full - 1), known.end(),
                      std::greater<>());
     std::sort(known.begin(), known.begin() + static_cast<long>(full),
               [](const auto& a, const auto& b) { return a.second < b.second; });
-    std::vector<PostingCursor> cs(terms_.size());
-    for (size_t t : live) cs[t] = PostingCursor(seg_, *cursors_[t].entry);
+    std::vector<std::optional<PostingCursor>> cs(terms_.size());
     for (size_t i = 0; i < full; ++i) {
       const std::uint32_t d = known[i].second;
-      Score s = 0;
+      Score s = known[i].first;
       for (size_t t : live) {
+        if (read[t]) continue;
         const std::uint64_t* dense = cursors_[t].dense_bits;
         if (dense && !((dense[d >> 6] >> (d & 63)) & 1)) continue;
-        cs[t].advance(d);
-        if (cs[t].doc() == d) s += contribution(t, d, cs[t]);
+        if (!cs[t])
+          cs[t].emplace(seg_, *cursors_[t].entry, d);
+        else
+          cs[t]->advance(d);
+        if (cs[t]->doc() == d) s += contribution(t, d, *cs[t]);
       }
       known[i].first = s;
     }
@@ -620,10 +631,18 @@ SearchResponse search(const IndexSnapshot& snap, const Query& query, const Searc
     std::reverse(ranked.begin(), ranked.end());
   }
 
-  // Give pinned hits their real scores.
+  // Give pinned hits their real scores: from the ranking when they made it (the same sum, as
+  // fixed-point addition does not depend on order), else scored alone.
   for (auto& p : pinned) {
-    SegmentSearch ss(snap.segments[p.segment], p.segment, q, terms, stats);
-    p.score = from_score(ss.score_doc(p.doc));
+    auto it = std::find_if(ranked.begin(), ranked.end(), [&](const Candidate& c) {
+      return c.segment == p.segment && c.doc == p.doc;
+    });
+    if (it != ranked.end()) {
+      p.score = from_score(it->score);
+    } else {
+      SegmentSearch ss(snap.segments[p.segment], p.segment, q, terms, stats);
+      p.score = from_score(ss.score_doc(p.doc));
+    }
   }
   std::vector<Hit> all = pinned;
   for (const auto& c : ranked) {

@@ -200,6 +200,18 @@ PostingCursor::PostingCursor(const Segment& segment, const TermEntry& term)
     doc_ = kNoMoreDocs;
 }
 
+PostingCursor::PostingCursor(const Segment& segment, const TermEntry& term, std::uint32_t target)
+    : segment_(&segment),
+      postings_(segment.postings(term)),
+      positions_(segment.positions(term)),
+      blocks_(segment.blocks(term)),
+      df_(term.df) {
+  auto b = std::partition_point(blocks_.begin(), blocks_.end(),
+                                [&](const BlockMeta& m) { return m.last_doc < target; });
+  load_block(static_cast<size_t>(b - blocks_.begin()));
+  if (doc_ != kNoMoreDocs) seek_in_block(target);
+}
+
 void PostingCursor::load_block(size_t b) {
   block_ = b;
   if (b >= blocks_.size()) {
@@ -226,12 +238,9 @@ void PostingCursor::load_block(size_t b) {
   for (int f = 0; f < 3; ++f) packed += packed_bytes(count_, tf_bits_[f]);
   if (p + 4 + packed > end) return damaged();
   p += 4;
-  p += unpack_block(p, count_, doc_bits, docs_.data(), segment_->postings_readable_end());
-  std::uint64_t prev = b > 0 ? blocks_[b - 1].last_doc : 0;
-  for (size_t i = 0; i < count_; ++i) {
-    prev += docs_[i];
-    docs_[i] = static_cast<std::uint32_t>(prev);
-  }
+  std::uint64_t prev = 0;
+  p += unpack_gaps_block(p, count_, doc_bits, b > 0 ? blocks_[b - 1].last_doc : 0, docs_.data(),
+                         segment_->postings_readable_end(), prev);
   if (prev != m.last_doc || m.last_doc >= segment_->doc_count()) return damaged();
   for (int f = 0; f < 3; ++f) {
     tf_field_[f] = p;

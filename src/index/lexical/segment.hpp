@@ -121,6 +121,8 @@ class PostingCursor {
  public:
   PostingCursor() = default;
   PostingCursor(const Segment& segment, const TermEntry& term);
+  // Positioned at the first document >= target, decoding only the block that holds it.
+  PostingCursor(const Segment& segment, const TermEntry& term, std::uint32_t target);
 
   std::uint32_t doc() const { return doc_; }
   void next();
