@@ -6,6 +6,10 @@
 #include <optional>
 #include <queue>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "core/arxiv_id.hpp"
 
 namespace pb::lexical {
@@ -53,6 +57,56 @@ Score contribution(const TermScorer& t, std::uint32_t tf0, std::uint32_t tf1, st
   double tf = t.wf[0] * tf0 + t.wf[1] * tf1 + t.wf[2] * tf2;
   if (tf <= 0) return 0;
   return to_score(t.a * tf / (tf + norm));
+}
+
+// contribution() for a run of n postings into out[0, n), bit for bit the same: four at a time
+// with AVX2 where the CPU has it (the same IEEE operations in the same order, no fused
+// multiply-add; the truncation to fixed point goes through an exact double-to-integer trick
+// that needs x * 2^44 < 2^52, so terms that could give more than 128 take the scalar loop).
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) void contributions_avx2(
+    const TermScorer& t, const std::uint32_t* docs, const std::uint32_t* tf0,
+    const std::uint32_t* tf1, const std::uint32_t* tf2, size_t n, const double* norm, Score* out) {
+  const __m256d w0 = _mm256_set1_pd(t.wf[0]), w1 = _mm256_set1_pd(t.wf[1]),
+                w2 = _mm256_set1_pd(t.wf[2]), a = _mm256_set1_pd(t.a);
+  const __m256d unit = _mm256_set1_pd(kScoreUnit), half = _mm256_set1_pd(0.5);
+  const __m256d magic = _mm256_set1_pd(4503599627370496.0);  // 2^52
+  const __m256d zero = _mm256_setzero_pd();
+#define PB_LOAD4(p) _mm256_cvtepi32_pd(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)))
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const __m256d tf = _mm256_add_pd(
+        _mm256_add_pd(_mm256_mul_pd(w0, PB_LOAD4(tf0 + i)), _mm256_mul_pd(w1, PB_LOAD4(tf1 + i))),
+        _mm256_mul_pd(w2, PB_LOAD4(tf2 + i)));
+    // Four scalar loads: measured 3% faster here than a gather.
+    const __m256d nd =
+        _mm256_set_pd(norm[docs[i + 3]], norm[docs[i + 2]], norm[docs[i + 1]], norm[docs[i]]);
+    const __m256d x = _mm256_div_pd(_mm256_mul_pd(a, tf), _mm256_add_pd(tf, nd));
+    __m256d y = _mm256_round_pd(_mm256_add_pd(_mm256_mul_pd(x, unit), half),
+                                _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+    y = _mm256_and_pd(y, _mm256_cmp_pd(tf, zero, _CMP_GT_OQ));  // no frequency: 0
+    const __m256i v =
+        _mm256_sub_epi64(_mm256_castpd_si256(_mm256_add_pd(y, magic)), _mm256_castpd_si256(magic));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), v);
+  }
+#undef PB_LOAD4
+  for (; i < n; ++i) out[i] = contribution(t, tf0[i], tf1[i], tf2[i], norm[docs[i]]);
+}
+
+bool use_avx2() {
+  static const bool yes = __builtin_cpu_supports("avx2");
+  return yes;
+}
+#endif
+
+void contributions(const TermScorer& t, const std::uint32_t* docs, const std::uint32_t* tf0,
+                   const std::uint32_t* tf1, const std::uint32_t* tf2, size_t n, const double* norm,
+                   Score* out) {
+#if defined(__x86_64__)
+  if (t.a >= 0 && t.a < 128 && use_avx2())
+    return contributions_avx2(t, docs, tf0, tf1, tf2, n, norm, out);
+#endif
+  for (size_t i = 0; i < n; ++i) out[i] = contribution(t, tf0[i], tf1[i], tf2[i], norm[docs[i]]);
 }
 
 // Per-segment state of one scored term.
@@ -266,6 +320,7 @@ class SegmentSearch {
     const std::uint32_t ndocs = seg_.doc_count();
     std::vector<Score> window_acc(kWindow, 0);               // per document of the window
     std::vector<std::uint64_t> window_hit(kWindow / 64, 0);  // its touched documents
+    std::array<Score, kBlockSize> run;                       // one run's contributions
     std::vector<Score> wub(terms_.size(), 0);
     std::vector<size_t> order;
     std::vector<Score> prefix;
@@ -333,11 +388,15 @@ class SegmentSearch {
         PostingCursor& c = cursors_[t].cursor;
         c.advance(begin);
         const TermScorer& ts = scorers_[t];
-        c.for_each_before(
-            end, [&](std::uint32_t d, std::uint32_t tf0, std::uint32_t tf1, std::uint32_t tf2) {
-              const std::uint32_t j = d - begin;
-              window_acc[j] += lexical::contribution(ts, tf0, tf1, tf2, norm_[d]);
-              window_hit[j >> 6] |= std::uint64_t{1} << (j & 63);
+        c.for_each_run_before(
+            end, [&](const std::uint32_t* docs, const std::uint32_t* tf0, const std::uint32_t* tf1,
+                     const std::uint32_t* tf2, size_t n) {
+              contributions(ts, docs, tf0, tf1, tf2, n, norm_, run.data());
+              for (size_t m = 0; m < n; ++m) {
+                const std::uint32_t j = docs[m] - begin;
+                window_acc[j] += run[m];
+                window_hit[j >> 6] |= std::uint64_t{1} << (j & 63);
+              }
             });
       }
       // Then the touched documents in document order.
@@ -425,11 +484,14 @@ class SegmentSearch {
       read[t] = true;
       list.clear();
       const TermScorer& ts = scorers_[t];
+      std::array<Score, kBlockSize> run;
       PostingCursor(seg_, *cursors_[t].entry)
-          .for_each_before(kNoMoreDocs, [&](std::uint32_t d, std::uint32_t tf0, std::uint32_t tf1,
-                                            std::uint32_t tf2) {
-            list.emplace_back(lexical::contribution(ts, tf0, tf1, tf2, norm_[d]), d);
-          });
+          .for_each_run_before(kNoMoreDocs,
+                               [&](const std::uint32_t* docs, const std::uint32_t* tf0,
+                                   const std::uint32_t* tf1, const std::uint32_t* tf2, size_t n) {
+                                 contributions(ts, docs, tf0, tf1, tf2, n, norm_, run.data());
+                                 for (size_t m = 0; m < n; ++m) list.emplace_back(run[m], docs[m]);
+                               });
       merged.clear();
       size_t i = 0, j = 0;
       while (i < known.size() || j < list.size()) {

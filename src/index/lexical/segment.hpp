@@ -3,6 +3,7 @@
 // posting lists. Thread safety: Segment is immutable; any number of threads may read it,
 // each with its own cursors.
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <filesystem>
@@ -152,6 +153,30 @@ class PostingCursor {
       if (i < count_) {
         index_ = i;
         doc_ = docs_[i];
+        return;
+      }
+      load_block(block_ + 1);
+    }
+  }
+
+  // The same a run at a time: calls fn(docs, tf_title, tf_abstract, tf_authors, n) with the
+  // decoded arrays of each block's postings from the current one up to (excluding) `end`,
+  // for loops that process a run at once (vectorised scoring).
+  template <typename Fn>
+  void for_each_run_before(std::uint32_t end, Fn&& fn) {
+    while (doc_ < end) {
+      if (!tfs_decoded_) decode_tfs();
+      const size_t i = index_;
+      size_t j = count_;
+      if (blocks_[block_].last_doc >= end)
+        j = static_cast<size_t>(
+            std::lower_bound(docs_.begin() + static_cast<std::ptrdiff_t>(i),
+                             docs_.begin() + static_cast<std::ptrdiff_t>(count_), end) -
+            docs_.begin());
+      fn(docs_.data() + i, tfs_[0].data() + i, tfs_[1].data() + i, tfs_[2].data() + i, j - i);
+      if (j < count_) {
+        index_ = j;
+        doc_ = docs_[j];
         return;
       }
       load_block(block_ + 1);
