@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -123,6 +124,20 @@ TEST(CodecTest, BlockUnpackMatchesPlainUnpackAtEveryWidth) {
         ASSERT_EQ(decoded, values) << "bits " << bits << " count " << count << " slack " << slack;
       }
     }
+  }
+}
+
+// The PB_SIMD=0 seam (CTest's lexical_test_scalar) really selects the scalar paths.
+TEST(CodecTest, SimdSeamFollowsTheEnvironment) {
+  const char* env = std::getenv("PB_SIMD");
+  if (env && std::string_view(env) == "0") {
+    EXPECT_FALSE(use_avx2());
+  } else {
+#if defined(__x86_64__)
+    EXPECT_EQ(use_avx2(), __builtin_cpu_supports("avx2") != 0);
+#else
+    EXPECT_FALSE(use_avx2());
+#endif
   }
 }
 

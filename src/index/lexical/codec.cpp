@@ -2,7 +2,9 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 #include <utility>
 
 #if defined(__x86_64__)
@@ -138,14 +140,9 @@ __attribute__((target("avx2"))) void prefix_sum_avx2(std::uint32_t* v, std::uint
   }
 }
 
-bool use_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2");
-  return yes;
-}
 #else
 constexpr unsigned kMaxAvx2Bits = 0;
 constexpr size_t kAvx2Overread = 0;
-bool use_avx2() { return false; }
 #endif
 
 bool full_block_readable(const std::uint8_t* in, unsigned bits, size_t overread,
@@ -155,6 +152,18 @@ bool full_block_readable(const std::uint8_t* in, unsigned bits, size_t overread,
 }
 
 }  // namespace
+
+bool use_avx2() {
+#if defined(__x86_64__)
+  static const bool yes = [] {
+    const char* env = std::getenv("PB_SIMD");
+    return __builtin_cpu_supports("avx2") && !(env && std::string_view(env) == "0");
+  }();
+  return yes;
+#else
+  return false;
+#endif
+}
 
 size_t unpack_block(const std::uint8_t* in, size_t count, unsigned bits, std::uint32_t* out,
                     const std::uint8_t* readable_end) {

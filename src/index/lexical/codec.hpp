@@ -39,6 +39,11 @@ size_t unpack_block(const std::uint8_t* in, size_t count, unsigned bits, std::ui
 size_t unpack_gaps_block(const std::uint8_t* in, size_t count, unsigned bits, std::uint32_t base,
                          std::uint32_t* out, const std::uint8_t* readable_end, std::uint64_t& last);
 
+// Whether the AVX2 paths (here and in the searcher) may run: the CPU has AVX2 and the
+// environment does not say PB_SIMD=0 (a seam for testing the scalar paths on any machine).
+// Read once.
+bool use_avx2();
+
 // Inline: index building writes one varint per position.
 inline void put_varint(std::uint64_t v, std::string& out) {
   while (v >= 0x80) {

@@ -93,10 +93,6 @@ __attribute__((target("avx2"))) void contributions_avx2(
   for (; i < n; ++i) out[i] = contribution(t, tf0[i], tf1[i], tf2[i], norm[docs[i]]);
 }
 
-bool use_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2");
-  return yes;
-}
 #endif
 
 void contributions(const TermScorer& t, const std::uint32_t* docs, const std::uint32_t* tf0,
