@@ -3,6 +3,8 @@
 //
 //   lexical_bench --corpus arxiv.jsonl.gz --scifact DIR --out-dir DIR [--queries N] [--scale N]
 //                 [--paperboy-only]   (development: paperboy alone, printed, no report)
+//                 [--lockstep-in FIFO --lockstep-out FIFO [--lockstep-start]]
+//                   (development, with --paperboy-only: A/B two builds, see bench/ab_lockstep.sh)
 //
 // Measures, one thread throughout (the script pins the process to one core):
 //  1. index build of the shared arXiv corpus: papers/s, seconds, size on disk;
@@ -21,8 +23,10 @@
 // (as engine::run_lexical does) and English stopwords are dropped for every engine the way
 // paperboy's parser drops them (kept when the query has nothing else).
 
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <xapian.h>
 
 #include <fmt/format.h>
@@ -37,6 +41,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <numeric>
 #include <random>
@@ -149,8 +154,10 @@ struct Options {
   std::string out_dir;
   size_t queries = 1000;
   size_t scale = 0;
-  bool paperboy_only = false;  // a quick development run: no peers, no report
-  std::string command;         // argv as typed, for the record
+  bool paperboy_only = false;             // a quick development run: no peers, no report
+  std::string lockstep_in, lockstep_out;  // FIFOs of a lockstep A/B (bench/ab_lockstep.sh)
+  bool lockstep_start = false;            // this side takes the first turn
+  std::string command;                    // argv as typed, for the record
 };
 
 Options parse_args(int argc, char** argv) {
@@ -178,6 +185,12 @@ Options parse_args(int argc, char** argv) {
       o.paperboy_only = true;
     else if (a == "--out-dir")
       o.out_dir = value(i);
+    else if (a == "--lockstep-in")
+      o.lockstep_in = value(i);
+    else if (a == "--lockstep-out")
+      o.lockstep_out = value(i);
+    else if (a == "--lockstep-start")
+      o.lockstep_start = true;
     else if (a == "--queries")
       o.queries = number(i);
     else if (a == "--scale")
@@ -185,11 +198,15 @@ Options parse_args(int argc, char** argv) {
     else
       die(
           fmt::format("unknown option {} (usage: --corpus PATH --scifact DIR --out-dir DIR "
-                      "[--queries N] [--scale N] [--paperboy-only])",
+                      "[--queries N] [--scale N] [--paperboy-only] [--lockstep-in FIFO "
+                      "--lockstep-out FIFO [--lockstep-start]])",
                       a));
   }
   if (o.corpus.empty() || o.scifact.empty() || o.out_dir.empty())
     die("--corpus, --scifact and --out-dir are required");
+  if (o.lockstep_in.empty() != o.lockstep_out.empty() ||
+      (!o.lockstep_in.empty() && !o.paperboy_only))
+    die("--lockstep-in and --lockstep-out go together, with --paperboy-only");
   return o;
 }
 
@@ -534,18 +551,47 @@ Latency summarise(std::vector<double> ms, size_t errors) {
   return l;
 }
 
+// Development A/B of two builds (bench/ab_lockstep.sh): two processes on one core take turns
+// query by query, passing a byte through two FIFOs, so that whatever else the machine does at
+// the time falls on both alike; each query is timed kLockstepRounds times, its minimum kept.
+struct Lockstep {
+  int in = -1, out = -1;
+  bool start = false;
+};
+Lockstep g_lockstep;
+constexpr int kLockstepRounds = 7;
+
+// Writes or reads the turn token on a FIFO.
+void lockstep_token(int fd, bool write) {
+  char token = 't';
+  if ((write ? ::write(fd, &token, 1) : ::read(fd, &token, 1)) != 1)
+    die("lockstep: FIFO read or write failed");
+}
+
 // Runs every query once untimed (warm-up) and then once timed; keeps the timed results.
 // `run` returns false on an engine error.
 Latency time_queries(const std::vector<std::string>& queries,
                      const std::function<bool(size_t, bool)>& run) {
   for (size_t i = 0; i < queries.size(); ++i) run(i, false);
+  if (g_lockstep.start) {  // the first turn is this side's
+    g_lockstep.start = false;
+    lockstep_token(g_lockstep.in, true);
+  }
+  const int rounds = g_lockstep.in >= 0 ? kLockstepRounds : 1;
   std::vector<double> ms;
   ms.reserve(queries.size());
   size_t errors = 0;
   for (size_t i = 0; i < queries.size(); ++i) {
-    auto t0 = Clock::now();
-    bool ok = run(i, true);
-    ms.push_back(seconds_since(t0) * 1e3);
+    double best = std::numeric_limits<double>::infinity();
+    bool ok = true;
+    for (int r = 0; r < rounds; ++r) {
+      if (g_lockstep.in >= 0) lockstep_token(g_lockstep.in, false);
+      auto t0 = Clock::now();
+      ok = run(i, true) && ok;
+      best = std::min(best, seconds_since(t0) * 1e3);
+      if (g_lockstep.out >= 0) lockstep_token(g_lockstep.out, true);
+    }
+    ms.push_back(best);
     if (!ok) ++errors;
   }
   return summarise(std::move(ms), errors);
@@ -932,6 +978,13 @@ std::string utc_now() {
 int main(int argc, char** argv) {
   Report r;
   r.opt = parse_args(argc, argv);
+  if (!r.opt.lockstep_in.empty()) {
+    // Read-write opens: a FIFO open for reading alone would wait for a writer.
+    g_lockstep.in = ::open(r.opt.lockstep_in.c_str(), O_RDWR);
+    g_lockstep.out = ::open(r.opt.lockstep_out.c_str(), O_RDWR);
+    if (g_lockstep.in < 0 || g_lockstep.out < 0) die("lockstep: cannot open the FIFOs");
+    g_lockstep.start = r.opt.lockstep_start;
+  }
   const fs::path work = r.opt.out_dir;
   fs::create_directories(work);
   r.date = utc_now();
