@@ -33,7 +33,7 @@ race() {
   local p2=$!
   # A side that fails (an old binary without --lockstep-*, say) would leave the other
   # waiting for its turn forever: stop both.
-  if ! wait -n "$p1" "$p2" || ! wait -n "$p1" "$p2"; then
+  if ! wait -n || ! wait -n; then
     kill "$p1" "$p2" 2>/dev/null || true
     echo "ab_lockstep: a side failed (does each binary have --lockstep-in?)" >&2
     exit 1
