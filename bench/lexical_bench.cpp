@@ -568,8 +568,9 @@ void lockstep_token(int fd, bool write) {
     die("lockstep: FIFO read or write failed");
 }
 
-// Runs every query once untimed (warm-up) and then once timed; keeps the timed results.
-// `run` returns false on an engine error.
+// Runs every query once untimed (warm-up) and then once timed (in a lockstep A/B,
+// kLockstepRounds times, keeping the minimum); keeps the timed results. `run` returns false
+// on an engine error.
 Latency time_queries(const std::vector<std::string>& queries,
                      const std::function<bool(size_t, bool)>& run) {
   for (size_t i = 0; i < queries.size(); ++i) run(i, false);

@@ -64,7 +64,8 @@ Score contribution(const TermScorer& t, std::uint32_t tf0, std::uint32_t tf1, st
 // multiply-add; the truncation to fixed point goes through an exact double-to-integer trick
 // that needs x * 2^44 < 2^52, so terms that could give more than 128 take the scalar loop).
 #if defined(__x86_64__)
-__attribute__((target("avx2"))) void contributions_avx2(
+// Scores the first n rounded down to a multiple of four; returns that count.
+__attribute__((target("avx2"))) size_t contributions_avx2(
     const TermScorer& t, const std::uint32_t* docs, const std::uint32_t* tf0,
     const std::uint32_t* tf1, const std::uint32_t* tf2, size_t n, const double* norm, Score* out) {
   const __m256d w0 = _mm256_set1_pd(t.wf[0]), w1 = _mm256_set1_pd(t.wf[1]),
@@ -90,19 +91,19 @@ __attribute__((target("avx2"))) void contributions_avx2(
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), v);
   }
 #undef PB_LOAD4
-  for (; i < n; ++i) out[i] = contribution(t, tf0[i], tf1[i], tf2[i], norm[docs[i]]);
+  return i;
 }
-
 #endif
 
 void contributions(const TermScorer& t, const std::uint32_t* docs, const std::uint32_t* tf0,
                    const std::uint32_t* tf1, const std::uint32_t* tf2, size_t n, const double* norm,
                    Score* out) {
+  size_t i = 0;
 #if defined(__x86_64__)
   if (t.a >= 0 && t.a < 128 && use_avx2())
-    return contributions_avx2(t, docs, tf0, tf1, tf2, n, norm, out);
+    i = contributions_avx2(t, docs, tf0, tf1, tf2, n, norm, out);
 #endif
-  for (size_t i = 0; i < n; ++i) out[i] = contribution(t, tf0[i], tf1[i], tf2[i], norm[docs[i]]);
+  for (; i < n; ++i) out[i] = contribution(t, tf0[i], tf1[i], tf2[i], norm[docs[i]]);
 }
 
 // Per-segment state of one scored term.

@@ -188,24 +188,13 @@ const TermEntry* Segment::find(std::string_view t) const {
   return nullptr;
 }
 
-PostingCursor::PostingCursor(const Segment& segment, const TermEntry& term)
-    : segment_(&segment),
-      postings_(segment.postings(term)),
-      positions_(segment.positions(term)),
-      blocks_(segment.blocks(term)),
-      df_(term.df) {
-  if (!blocks_.empty())
-    load_block(0);
-  else
-    doc_ = kNoMoreDocs;
-}
-
 PostingCursor::PostingCursor(const Segment& segment, const TermEntry& term, std::uint32_t target)
     : segment_(&segment),
       postings_(segment.postings(term)),
       positions_(segment.positions(term)),
       blocks_(segment.blocks(term)),
       df_(term.df) {
+  // load_block() ends an empty list (no blocks) at once.
   auto b = std::partition_point(blocks_.begin(), blocks_.end(),
                                 [&](const BlockMeta& m) { return m.last_doc < target; });
   load_block(static_cast<size_t>(b - blocks_.begin()));

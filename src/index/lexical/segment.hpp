@@ -121,7 +121,7 @@ class Segment {
 class PostingCursor {
  public:
   PostingCursor() = default;
-  PostingCursor(const Segment& segment, const TermEntry& term);
+  PostingCursor(const Segment& segment, const TermEntry& term) : PostingCursor(segment, term, 0) {}
   // Positioned at the first document >= target, decoding only the block that holds it.
   PostingCursor(const Segment& segment, const TermEntry& term, std::uint32_t target);
 
@@ -139,29 +139,10 @@ class PostingCursor {
   // Positions of the current document in field f (sorted).
   std::span<const std::uint32_t> positions(int field);
 
-  // Bulk iteration: calls fn(doc, tf_title, tf_abstract, tf_authors) for every posting from
-  // the current one up to (excluding) `end`, then rests on the first posting >= end.
-  template <typename Fn>
-  void for_each_before(std::uint32_t end, Fn&& fn) {
-    while (doc_ < end) {
-      if (!tfs_decoded_) decode_tfs();
-      size_t i = index_;
-      while (i < count_ && docs_[i] < end) {
-        fn(docs_[i], tfs_[0][i], tfs_[1][i], tfs_[2][i]);
-        ++i;
-      }
-      if (i < count_) {
-        index_ = i;
-        doc_ = docs_[i];
-        return;
-      }
-      load_block(block_ + 1);
-    }
-  }
-
-  // The same a run at a time: calls fn(docs, tf_title, tf_abstract, tf_authors, n) with the
+  // Bulk iteration by runs: calls fn(docs, tf_title, tf_abstract, tf_authors, n) with the
   // decoded arrays of each block's postings from the current one up to (excluding) `end`,
-  // for loops that process a run at once (vectorised scoring).
+  // then rests on the first posting >= end. For loops that process a run at once
+  // (vectorised scoring).
   template <typename Fn>
   void for_each_run_before(std::uint32_t end, Fn&& fn) {
     while (doc_ < end) {
@@ -181,6 +162,15 @@ class PostingCursor {
       }
       load_block(block_ + 1);
     }
+  }
+
+  // The same a posting at a time: fn(doc, tf_title, tf_abstract, tf_authors).
+  template <typename Fn>
+  void for_each_before(std::uint32_t end, Fn&& fn) {
+    for_each_run_before(end, [&](const std::uint32_t* docs, const std::uint32_t* tf0,
+                                 const std::uint32_t* tf1, const std::uint32_t* tf2, size_t n) {
+      for (size_t m = 0; m < n; ++m) fn(docs[m], tf0[m], tf1[m], tf2[m]);
+    });
   }
 
   // Block-max support: the block that would hold `target` (without decoding it), or null
