@@ -5,7 +5,8 @@
 # --lockstep-* options: a byte passed through two FIFOs), each query timed 7 times and its
 # minimum kept, so load from elsewhere falls on both alike. Runs twice with the sides swapped
 # (the second process has a small edge) and prints NEW/OLD p50 ratios of both orders and their
-# geometric mean. Build a binary with
+# geometric mean. ROUNDS=1 times each query once instead, as the race does: the one-shot time,
+# cold caches included (noisier; use more QUERIES or repeat). Build a binary with
 #   cmake --build build/bench --target lexical_bench && cp build/bench/bench/lexical_bench X
 # Nothing is written to bench/RESULTS.md: this compares builds, not engines.
 set -euo pipefail
@@ -21,7 +22,8 @@ mkfifo "$tmp/a" "$tmp/b"
 # One side: prints "titles P50" and "claims P50".
 side() {  # binary name fifo_in fifo_out [--lockstep-start]
   taskset -c 0 "$1" --corpus "$corpus" --scifact "$scifact" --queries "${QUERIES:-1000}" \
-    --out-dir "$tmp/$2" --paperboy-only --lockstep-in "$3" --lockstep-out "$4" "${@:5}" \
+    --out-dir "$tmp/$2" --paperboy-only --lockstep-in "$3" --lockstep-out "$4" \
+    --lockstep-rounds "${ROUNDS:-7}" "${@:5}" \
     2>/dev/null | awk '/^(titles|claims):/ {print $1, $3}'
 }
 

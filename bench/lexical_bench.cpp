@@ -157,6 +157,7 @@ struct Options {
   bool paperboy_only = false;             // a quick development run: no peers, no report
   std::string lockstep_in, lockstep_out;  // FIFOs of a lockstep A/B (bench/ab_lockstep.sh)
   bool lockstep_start = false;            // this side takes the first turn
+  size_t lockstep_rounds = 7;             // times each query is timed (the minimum is kept)
   std::string command;                    // argv as typed, for the record
 };
 
@@ -191,6 +192,8 @@ Options parse_args(int argc, char** argv) {
       o.lockstep_out = value(i);
     else if (a == "--lockstep-start")
       o.lockstep_start = true;
+    else if (a == "--lockstep-rounds")
+      o.lockstep_rounds = std::max<size_t>(1, number(i));
     else if (a == "--queries")
       o.queries = number(i);
     else if (a == "--scale")
@@ -199,7 +202,7 @@ Options parse_args(int argc, char** argv) {
       die(
           fmt::format("unknown option {} (usage: --corpus PATH --scifact DIR --out-dir DIR "
                       "[--queries N] [--scale N] [--paperboy-only] [--lockstep-in FIFO "
-                      "--lockstep-out FIFO [--lockstep-start]])",
+                      "--lockstep-out FIFO [--lockstep-start] [--lockstep-rounds N]])",
                       a));
   }
   if (o.corpus.empty() || o.scifact.empty() || o.out_dir.empty())
@@ -553,13 +556,15 @@ Latency summarise(std::vector<double> ms, size_t errors) {
 
 // Development A/B of two builds (bench/ab_lockstep.sh): two processes on one core take turns
 // query by query, passing a byte through two FIFOs, so that whatever else the machine does at
-// the time falls on both alike; each query is timed kLockstepRounds times, its minimum kept.
+// the time falls on both alike; each query is timed `rounds` times, its minimum kept (7 by
+// default: the warm time of a query; 1: the one-shot time that the race reports, cold caches
+// included).
 struct Lockstep {
   int in = -1, out = -1;
   bool start = false;
+  size_t rounds = 7;
 };
 Lockstep g_lockstep;
-constexpr int kLockstepRounds = 7;
 
 // Writes or reads the turn token on a FIFO.
 void lockstep_token(int fd, bool write) {
@@ -569,7 +574,7 @@ void lockstep_token(int fd, bool write) {
 }
 
 // Runs every query once untimed (warm-up) and then once timed (in a lockstep A/B,
-// kLockstepRounds times, keeping the minimum); keeps the timed results. `run` returns false
+// g_lockstep.rounds times, keeping the minimum); keeps the timed results. `run` returns false
 // on an engine error.
 Latency time_queries(const std::vector<std::string>& queries,
                      const std::function<bool(size_t, bool)>& run) {
@@ -578,14 +583,14 @@ Latency time_queries(const std::vector<std::string>& queries,
     g_lockstep.start = false;
     lockstep_token(g_lockstep.in, true);
   }
-  const int rounds = g_lockstep.in >= 0 ? kLockstepRounds : 1;
+  const size_t rounds = g_lockstep.in >= 0 ? g_lockstep.rounds : 1;
   std::vector<double> ms;
   ms.reserve(queries.size());
   size_t errors = 0;
   for (size_t i = 0; i < queries.size(); ++i) {
     double best = std::numeric_limits<double>::infinity();
     bool ok = true;
-    for (int r = 0; r < rounds; ++r) {
+    for (size_t r = 0; r < rounds; ++r) {
       if (g_lockstep.in >= 0) lockstep_token(g_lockstep.in, false);
       auto t0 = Clock::now();
       ok = run(i, true) && ok;
@@ -985,6 +990,7 @@ int main(int argc, char** argv) {
     g_lockstep.out = ::open(r.opt.lockstep_out.c_str(), O_RDWR);
     if (g_lockstep.in < 0 || g_lockstep.out < 0) die("lockstep: cannot open the FIFOs");
     g_lockstep.start = r.opt.lockstep_start;
+    g_lockstep.rounds = r.opt.lockstep_rounds;
   }
   const fs::path work = r.opt.out_dir;
   fs::create_directories(work);
