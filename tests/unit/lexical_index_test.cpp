@@ -674,7 +674,8 @@ TEST_F(SegmentTest, ForEachBeforeMatchesTheModel) {
   }
 }
 
-// Length normalisers are c0 + c1 * weighted length per document, cached per parameter set.
+// Length normalisers are c0 + c1 * weighted length per document (as floats), cached per
+// parameter set.
 TEST_F(SegmentTest, NormsFollowTheFormulaAndAreCachedPerParameters) {
   auto docs = make_docs(300, 1);
   auto seg = build_segment(docs, dir_ / "a.seg", analyzer_);
@@ -684,7 +685,8 @@ TEST_F(SegmentTest, NormsFollowTheFormulaAndAreCachedPerParameters) {
   ASSERT_EQ(n->size(), seg->doc_count());
   for (std::uint32_t d = 0; d < seg->doc_count(); ++d) {
     const auto& l = seg->doc(d).length;
-    EXPECT_DOUBLE_EQ((*n)[d], 0.25 + 0.01 * (2.0 * l[0] + 1.0 * l[1] + 0.5 * l[2])) << d;
+    EXPECT_EQ((*n)[d], static_cast<float>(0.25 + 0.01 * (2.0 * l[0] + 1.0 * l[1] + 0.5 * l[2])))
+        << d;
   }
   EXPECT_EQ(seg->norms(p), n);  // the same parameters share one array
   Segment::NormParams q = p;

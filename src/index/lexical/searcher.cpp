@@ -67,7 +67,7 @@ Score contribution(const TermScorer& t, std::uint32_t tf0, std::uint32_t tf1, st
 // Scores the first n rounded down to a multiple of four; returns that count.
 __attribute__((target("avx2"))) size_t contributions_avx2(
     const TermScorer& t, const std::uint32_t* docs, const std::uint32_t* tf0,
-    const std::uint32_t* tf1, const std::uint32_t* tf2, size_t n, const double* norm, Score* out) {
+    const std::uint32_t* tf1, const std::uint32_t* tf2, size_t n, const float* norm, Score* out) {
   const __m256d w0 = _mm256_set1_pd(t.wf[0]), w1 = _mm256_set1_pd(t.wf[1]),
                 w2 = _mm256_set1_pd(t.wf[2]), a = _mm256_set1_pd(t.a);
   const __m256d unit = _mm256_set1_pd(kScoreUnit), half = _mm256_set1_pd(0.5);
@@ -96,7 +96,7 @@ __attribute__((target("avx2"))) size_t contributions_avx2(
 #endif
 
 void contributions(const TermScorer& t, const std::uint32_t* docs, const std::uint32_t* tf0,
-                   const std::uint32_t* tf1, const std::uint32_t* tf2, size_t n, const double* norm,
+                   const std::uint32_t* tf1, const std::uint32_t* tf2, size_t n, const float* norm,
                    Score* out) {
   size_t i = 0;
 #if defined(__x86_64__)
@@ -348,13 +348,14 @@ class SegmentSearch {
       size_t ess = 0;
       while (ess < order.size() && prefix[ess] <= theta) ++ess;
 
-      // Completes the score of d from the terms order[0, upto), largest bound first, while
-      // it can still beat the threshold, and offers it to the heap; `s` is what the other
+      // What the non-essential terms can add at most.
+      const Score non_essential = ess > 0 ? prefix[ess - 1] : 0;
+      // Completes the score of d from the non-essential terms, largest bound first, while it
+      // can still beat the threshold, and offers it to the heap; `s` is what the essential
       // terms gave.
-      auto finish = [&](std::uint32_t d, Score s, size_t upto) {
-        Score remaining = upto > 0 ? prefix[upto - 1] : 0;
-        if (s + remaining <= theta) return;
-        for (size_t i = upto; i-- > 0;) {
+      auto finish = [&](std::uint32_t d, Score s) {
+        Score remaining = non_essential;
+        for (size_t i = ess; i-- > 0;) {
           const size_t t = order[i];
           const std::uint64_t* dense = cursors_[t].dense_bits;
           if (!dense || (dense[d >> 6] >> (d & 63)) & 1) {
@@ -379,20 +380,27 @@ class SegmentSearch {
         theta = threshold();
       };
 
-      // Essential terms, term at a time.
-      for (size_t i = ess; i < order.size(); ++i) {
+      // Essential terms, term at a time, largest bound first. A document that no earlier
+      // term touched (its sum is still 0) enters the window only if this term's contribution
+      // plus everything the terms after it could add (prefix[i - 1]) beats the threshold: the
+      // weak, long lists come last, and most of their documents have no other term.
+      for (size_t i = order.size(); i-- > ess;) {
         const size_t t = order[i];
         PostingCursor& c = cursors_[t].cursor;
         c.advance(begin);
         const TermScorer& ts = scorers_[t];
+        const Score rest = i > 0 ? prefix[i - 1] : 0;
+        const Score bar = theta - rest;  // a new document needs a contribution above this
         c.for_each_run_before(
             end, [&](const std::uint32_t* docs, const std::uint32_t* tf0, const std::uint32_t* tf1,
                      const std::uint32_t* tf2, size_t n) {
               contributions(ts, docs, tf0, tf1, tf2, n, norm_, run.data());
               for (size_t m = 0; m < n; ++m) {
                 const std::uint32_t j = docs[m] - begin;
-                window_acc[j] += run[m];
-                window_hit[j >> 6] |= std::uint64_t{1} << (j & 63);
+                const Score sum = window_acc[j];
+                const bool enter = (sum != 0) | (run[m] > bar);
+                window_acc[j] = sum + (enter ? run[m] : 0);
+                window_hit[j >> 6] |= std::uint64_t{enter} << (j & 63);
               }
             });
       }
@@ -407,7 +415,7 @@ class SegmentSearch {
           bits &= bits - 1;
           const Score s = window_acc[j];
           window_acc[j] = 0;
-          finish(begin + j, s, ess);
+          if (s + non_essential > theta) finish(begin + j, s);
         }
       }
       begin = end;
@@ -573,8 +581,8 @@ class SegmentSearch {
   const Stats& stats_;
   std::vector<TermCursor> cursors_;
   std::vector<TermScorer> scorers_;
-  std::shared_ptr<const std::vector<double>> norms_;  // per document (Segment::norms)
-  const double* norm_ = nullptr;
+  std::shared_ptr<const std::vector<float>> norms_;  // per document (Segment::norms)
+  const float* norm_ = nullptr;
   // run_pruned's window size in documents (4096 to 16384 measured alike on title queries;
   // 512 to 4096, cut at block boundaries, was slower: more windows, same work in them).
   static constexpr size_t kWindow = 4096;

@@ -124,7 +124,7 @@ std::span<const std::uint32_t> Segment::docs_with_title(std::uint64_t hash) cons
   return {title_docs_ + (lo - title_hashes_), static_cast<size_t>(hi - lo)};
 }
 
-std::shared_ptr<const std::vector<double>> Segment::norms(const NormParams& p) const {
+std::shared_ptr<const std::vector<float>> Segment::norms(const NormParams& p) const {
   std::lock_guard<std::mutex> lock(norms_mu_);
   for (auto it = norms_.begin(); it != norms_.end(); ++it) {
     if (it->first == p) {
@@ -133,10 +133,11 @@ std::shared_ptr<const std::vector<double>> Segment::norms(const NormParams& p) c
       return found;
     }
   }
-  auto v = std::make_shared<std::vector<double>>(doc_count());
+  auto v = std::make_shared<std::vector<float>>(doc_count());
   for (std::uint32_t d = 0; d < doc_count(); ++d) {
     const DocEntry& e = docs_[d];
-    (*v)[d] = (p.c0 + p.c1 * (p.w[0] * e.length[0] + p.w[1] * e.length[1] + p.w[2] * e.length[2]));
+    (*v)[d] = static_cast<float>(
+        p.c0 + p.c1 * (p.w[0] * e.length[0] + p.w[1] * e.length[1] + p.w[2] * e.length[2]));
   }
   constexpr size_t kKeep = 4;
   norms_.insert(norms_.begin(), {p, v});

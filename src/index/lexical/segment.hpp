@@ -66,15 +66,18 @@ class Segment {
   std::uint64_t file_size() const { return header_->file_size; }
 
   // Per-document length normalisers for BM25F, norm(d) = c0 + c1 * sum_f w_f length_f(d),
-  // one double per document (compact, so that scoring reads 4 bytes per posting instead of a
-  // 20-byte document entry). Computed on first use per parameter set; the last few sets are
-  // cached. Thread-safe.
+  // one float per document: compact, so that scoring reads 4 bytes per posting instead of a
+  // 20-byte document entry, and a query that reads every window of the segment reads half as
+  // much as with doubles (measured 2026-12-07: one-shot title and claim queries ~4% faster).
+  // Scores then match the formula in doubles to about 1e-7 relative; bounds stay safe (a
+  // float is within 2^-24 of the double, far inside kBoundSlack). Computed on first use per
+  // parameter set; the last few sets are cached. Thread-safe.
   struct NormParams {
     double c0 = 0, c1 = 0;
     std::array<double, 3> w{};
     bool operator==(const NormParams&) const = default;
   };
-  std::shared_ptr<const std::vector<double>> norms(const NormParams& p) const;
+  std::shared_ptr<const std::vector<float>> norms(const NormParams& p) const;
 
   // For a dense term (in at least 1/kDenseFraction of the documents of a segment of at least
   // kMinDenseDocs), a bitset of the documents that hold it: lets a query rule a document out
@@ -94,7 +97,7 @@ class Segment {
   mutable std::mutex presence_mu_;
   mutable std::unordered_map<const TermEntry*, std::shared_ptr<const Bitset>> presence_;
   mutable size_t presence_bytes_ = 0;
-  mutable std::vector<std::pair<NormParams, std::shared_ptr<const std::vector<double>>>> norms_;
+  mutable std::vector<std::pair<NormParams, std::shared_ptr<const std::vector<float>>>> norms_;
   std::filesystem::path path_;
   void* map_ = nullptr;
   size_t map_size_ = 0;
