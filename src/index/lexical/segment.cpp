@@ -9,19 +9,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/string_map.hpp"
+
 namespace pb::lexical {
-
-namespace {
-
-// A term's first eight bytes as a big-endian number, zero-padded: ordered as the terms are.
-std::uint64_t prefix8(std::string_view t) {
-  std::uint64_t p = 0;
-  for (size_t k = 0; k < 8; ++k)
-    p = (p << 8) | (k < t.size() ? static_cast<unsigned char>(t[k]) : 0u);
-  return p;
-}
-
-}  // namespace
 
 Result<std::shared_ptr<const Segment>> Segment::open(const std::filesystem::path& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -101,9 +91,16 @@ Result<std::shared_ptr<const Segment>> Segment::open(const std::filesystem::path
   for (size_t i = 0; i < seg->title_count_; ++i)
     if (seg->title_docs_[i] >= h->doc_count)
       return Error::corrupt(fmt::format("{}: damaged title table", path.string()));
-  seg->term_samples_.reserve(h->term_count / kTermSample + 1);
-  for (std::uint32_t i = 0; i < h->term_count; i += kTermSample)
-    seg->term_samples_.push_back(prefix8(seg->term(i)));
+  size_t slots = 16;
+  while (slots < 2 * size_t{h->term_count}) slots <<= 1;
+  seg->term_slots_.assign(slots, TermSlot{});
+  seg->term_mask_ = slots - 1;
+  for (std::uint32_t i = 0; i < h->term_count; ++i) {
+    const std::uint64_t hash = hash_bytes(seg->term(i));
+    size_t at = hash & seg->term_mask_;
+    while (seg->term_slots_[at].index != UINT32_MAX) at = (at + 1) & seg->term_mask_;
+    seg->term_slots_[at] = {static_cast<std::uint32_t>(hash >> 32), i};
+  }
   madvise(map, size, MADV_WILLNEED);
   return std::shared_ptr<const Segment>(std::move(seg));
 }
@@ -165,28 +162,13 @@ Segment::~Segment() {
 }
 
 const TermEntry* Segment::find(std::string_view t) const {
-  // The sampled prefixes narrow the search to the few blocks of kTermSample terms that can
-  // hold t (an in-cache search over integers), then the dictionary itself is searched there:
-  // a handful of term comparisons instead of ~20 scattered ones.
-  const std::uint64_t key = prefix8(t);
-  const auto first_ge = static_cast<std::uint32_t>(
-      std::lower_bound(term_samples_.begin(), term_samples_.end(), key) - term_samples_.begin());
-  const auto first_gt = static_cast<std::uint32_t>(
-      std::upper_bound(term_samples_.begin() + first_ge, term_samples_.end(), key) -
-      term_samples_.begin());
-  std::uint32_t lo = first_ge == 0 ? 0 : (first_ge - 1) * kTermSample;
-  std::uint32_t hi =
-      std::min<std::uint64_t>(header_->term_count, std::uint64_t{first_gt} * kTermSample);
-  while (lo < hi) {
-    std::uint32_t mid = lo + (hi - lo) / 2;
-    int c = term(mid).compare(t);
-    if (c == 0) return &terms_[mid];
-    if (c < 0)
-      lo = mid + 1;
-    else
-      hi = mid;
+  const std::uint64_t hash = hash_bytes(t);
+  const auto tag = static_cast<std::uint32_t>(hash >> 32);
+  for (size_t at = hash & term_mask_;; at = (at + 1) & term_mask_) {
+    const TermSlot& slot = term_slots_[at];
+    if (slot.index == UINT32_MAX) return nullptr;
+    if (slot.tag == tag && term(slot.index) == t) return &terms_[slot.index];
   }
-  return nullptr;
 }
 
 PostingCursor::PostingCursor(const Segment& segment, const TermEntry& term, std::uint32_t target)

@@ -114,9 +114,17 @@ class Segment {
   const std::uint8_t* postings_ = nullptr;
   const std::uint8_t* positions_ = nullptr;
   const std::uint8_t* positions_end_ = nullptr;
-  // prefix8() of every kTermSample-th term, for find().
-  static constexpr std::uint32_t kTermSample = 16;
-  std::vector<std::uint64_t> term_samples_;
+  // An open-addressed hash of the dictionary, built at open, for find(): a lookup reads a
+  // slot, the entry and the term's bytes (about three cache lines) where a binary search over
+  // the sorted dictionary read a dozen or more, which a query's first look at each of its
+  // terms pays as cache misses. Slots hold the hash's high half as a tag (the term is only
+  // compared on a tag match). At most half full.
+  struct TermSlot {
+    std::uint32_t tag = 0;
+    std::uint32_t index = UINT32_MAX;  // in the dictionary; UINT32_MAX: empty
+  };
+  std::vector<TermSlot> term_slots_;
+  size_t term_mask_ = 0;
 };
 
 // Iterates one term's postings in doc order. Term frequencies and positions are decoded
