@@ -431,6 +431,11 @@ struct Analyzer::Impl {
   bool emit_word(size_t begin, size_t end, std::uint32_t position, std::vector<Token>& out);
   // Queues out[token]'s word for resolve(), with a prefetch of its term-cache slot.
   void defer(std::string_view word, size_t token, bool is_joined);
+  // If the word at s[i] (an ASCII letter or digit) is a run of ASCII letters and digits that
+  // ends where nothing can extend or join it, appends its token and returns its end; else 0,
+  // and the general path takes it. Gives exactly what scan_word() and emit_word() would.
+  size_t emit_simple_ascii_word(std::string_view s, size_t i, std::uint32_t position,
+                                std::vector<Token>& out);
   // Gives the queued tokens their terms, in order (so term keys are numbered as if each word
   // were looked up as it is scanned), prefetching a few words ahead.
   void resolve(std::vector<Token>& out);
@@ -602,6 +607,38 @@ void Analyzer::Impl::resolve(std::vector<Token>& out) {
   pending_bytes.clear();
 }
 
+size_t Analyzer::Impl::emit_simple_ascii_word(std::string_view s, size_t i, std::uint32_t position,
+                                              std::vector<Token>& out) {
+  const size_t n = s.size();
+  size_t end = i + 1;
+  while (end < n && is_ascii_alnum(static_cast<unsigned char>(s[end]))) ++end;
+  if (end < n) {
+    // Non-ASCII may be a letter, a mark or a hyphen; '.', '-' and an apostrophe join or
+    // extend the word when a word character follows them.
+    const auto c = static_cast<unsigned char>(s[end]);
+    if (c >= 0x80) return 0;
+    if ((c == '.' || c == '-' || c == '\'') && end + 1 < n &&
+        !(static_cast<unsigned char>(s[end + 1]) < 0x80 &&
+          kAsciiClass[static_cast<unsigned char>(s[end + 1])] == 0))
+      return 0;
+  }
+  // Lower-cased straight into the pending bytes (ASCII: truncation is by bytes).
+  const size_t size = std::min(end - i, options.max_token_bytes);
+  const size_t at = pending_bytes.size();
+  pending_bytes.append(s.data() + i, size);
+  char* p = pending_bytes.data() + at;
+  for (size_t k = 0; k < size; ++k) p[k] = ascii_lower(static_cast<unsigned char>(p[k]));
+  Token& token = out.emplace_back();
+  token.position = position;
+  token.begin = static_cast<std::uint32_t>(i);
+  token.end = static_cast<std::uint32_t>(end);
+  const std::uint64_t h = hash_bytes(std::string_view(p, size));
+  term_cache.prefetch_slot(h);
+  pending.push_back({h, static_cast<std::uint32_t>(out.size() - 1), static_cast<std::uint32_t>(at),
+                     static_cast<std::uint32_t>(size), false});
+  return end;
+}
+
 bool Analyzer::Impl::emit_word(size_t begin, size_t end, std::uint32_t position,
                                std::vector<Token>& out) {
   if (folded.empty()) return false;  // e.g. a run of combining marks only
@@ -653,6 +690,13 @@ std::uint32_t Analyzer::Impl::analyze(std::string_view s, std::vector<Token>& ou
       }
       if (cls != CpClass::kWord) {
         i = next;
+        continue;
+      }
+    }
+    if (c < 0x80 && options.ascii_fast_path) {
+      if (size_t end = emit_simple_ascii_word(s, i, position, out)) {
+        ++position;
+        i = end;
         continue;
       }
     }

@@ -390,6 +390,61 @@ bool same_token(const Token& a, const Token& b) {
          a.joined == b.joined && a.stopword == b.stopword;
 }
 
+// The ASCII fast path is a shortcut, not a second tokeniser: with and without it, random text
+// made of the pieces where words end, join or continue (joiners, apostrophes, decimal points,
+// non-ASCII letters and marks, soft hyphens, words past the length cap) gives the same tokens,
+// term keys included, and the same next position.
+TEST(AnalyzerTest, AsciiFastPathGivesTheSameTokens) {
+  const std::vector<std::string> pieces = {"a",
+                                           "Zeta",
+                                           "gpt",
+                                           "4",
+                                           "3",
+                                           "k",
+                                           ".",
+                                           "-",
+                                           "'",
+                                           "'s",
+                                           " ",
+                                           "  ",
+                                           ",",
+                                           ")",
+                                           "\n",
+                                           "_",
+                                           "é",
+                                           "\xce\xb1",
+                                           "\xcc\x81",
+                                           "\xc2\xad",
+                                           "\xe2\x80\x90",
+                                           "\xe2\x80\x99",
+                                           "\xe6\xb7\xb1",
+                                           "\xff",
+                                           std::string(70, 'q'),
+                                           std::string(63, 'W'),
+                                           "0.5",
+                                           "e.g.",
+                                           "R2D2",
+                                           "O(n"};
+  std::mt19937 rng(7);
+  Analyzer fast, general({.ascii_fast_path = false});
+  std::vector<Token> a, b;
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    const size_t n = 1 + rng() % 40;
+    for (size_t k = 0; k < n; ++k) text += pieces[rng() % pieces.size()];
+    a.clear();
+    b.clear();
+    const std::uint32_t next_a = fast.analyze(text, a, 5);
+    const std::uint32_t next_b = general.analyze(text, b, 5);
+    ASSERT_EQ(next_a, next_b) << text;
+    ASSERT_EQ(a.size(), b.size()) << text;
+    for (size_t k = 0; k < a.size(); ++k) {
+      ASSERT_TRUE(same_token(a[k], b[k])) << text << "\n" << a[k].term << " != " << b[k].term;
+      ASSERT_EQ(a[k].term_key, b[k].term_key) << text;
+    }
+  }
+}
+
 // The term cache is a memo: with it (warm, cold, or emptied again and again) an analyzer gives
 // the same tokens as without it. Checked on real abstracts (SciFact's corpus, raw JSON lines:
 // also punctuation, escapes and numbers), and every cached term key stands for one term.
