@@ -76,6 +76,7 @@ __attribute__((target("avx2"))) size_t contributions_avx2(
 #define PB_LOAD4(p) _mm256_cvtepi32_pd(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)))
   size_t i = 0;
   for (; i + 4 <= n; i += 4) {
+    if (i + 32 < n) __builtin_prefetch(norm + docs[i + 32]);
     const __m256d tf = _mm256_add_pd(
         _mm256_add_pd(_mm256_mul_pd(w0, PB_LOAD4(tf0 + i)), _mm256_mul_pd(w1, PB_LOAD4(tf1 + i))),
         _mm256_mul_pd(w2, PB_LOAD4(tf2 + i)));
@@ -347,6 +348,13 @@ class SegmentSearch {
       for (size_t i = 0; i < order.size(); ++i) prefix[i] = acc += wub[order[i]];
       size_t ess = 0;
       while (ess < order.size() && prefix[ess] <= theta) ++ess;
+      // The non-essential terms' presence bits for this window (eight cache lines each) are
+      // probed for most touched documents: fetched ahead, they arrive while the essential
+      // lists are scored.
+      for (size_t i = 0; i < ess; ++i)
+        if (const std::uint64_t* dense = cursors_[order[i]].dense_bits)
+          for (std::uint32_t w = begin >> 6; w < (end + 63) >> 6; w += 8)
+            __builtin_prefetch(dense + w);
 
       // What the non-essential terms can add at most.
       const Score non_essential = ess > 0 ? prefix[ess - 1] : 0;
