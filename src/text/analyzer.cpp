@@ -431,6 +431,17 @@ struct Analyzer::Impl {
   bool emit_word(size_t begin, size_t end, std::uint32_t position, std::vector<Token>& out);
   // Queues out[token]'s word for resolve(), with a prefetch of its term-cache slot.
   void defer(std::string_view word, size_t token, bool is_joined);
+  // The same for a word already at pending_bytes[at, at + size).
+  void queue_pending(size_t at, size_t size, size_t token, bool is_joined);
+  // Appends a token for the source range [begin, end) at `position`.
+  static Token& add_token(size_t begin, size_t end, std::uint32_t position,
+                          std::vector<Token>& out) {
+    Token& token = out.emplace_back();
+    token.position = position;
+    token.begin = static_cast<std::uint32_t>(begin);
+    token.end = static_cast<std::uint32_t>(end);
+    return token;
+  }
   // If the word at s[i] (an ASCII letter or digit) is a run of ASCII letters and digits that
   // ends where nothing can extend or join it, appends its token and returns its end; else 0,
   // and the general path takes it. Gives exactly what scan_word() and emit_word() would.
@@ -581,12 +592,16 @@ bool Analyzer::Impl::make_term_uncached(std::string_view word, std::string& term
 }
 
 void Analyzer::Impl::defer(std::string_view word, size_t token, bool is_joined) {
-  const std::uint64_t h = hash_bytes(word);
-  term_cache.prefetch_slot(h);
-  pending.push_back({h, static_cast<std::uint32_t>(token),
-                     static_cast<std::uint32_t>(pending_bytes.size()),
-                     static_cast<std::uint32_t>(word.size()), is_joined});
+  const size_t at = pending_bytes.size();
   pending_bytes.append(word);
+  queue_pending(at, word.size(), token, is_joined);
+}
+
+void Analyzer::Impl::queue_pending(size_t at, size_t size, size_t token, bool is_joined) {
+  const std::uint64_t h = hash_bytes(std::string_view(pending_bytes.data() + at, size));
+  term_cache.prefetch_slot(h);
+  pending.push_back({h, static_cast<std::uint32_t>(token), static_cast<std::uint32_t>(at),
+                     static_cast<std::uint32_t>(size), is_joined});
 }
 
 void Analyzer::Impl::resolve(std::vector<Token>& out) {
@@ -614,13 +629,13 @@ size_t Analyzer::Impl::emit_simple_ascii_word(std::string_view s, size_t i, std:
   while (end < n && is_ascii_alnum(static_cast<unsigned char>(s[end]))) ++end;
   if (end < n) {
     // Non-ASCII may be a letter, a mark or a hyphen; '.', '-' and an apostrophe join or
-    // extend the word when a word character follows them.
+    // extend the word when anything but an ASCII separator follows them.
     const auto c = static_cast<unsigned char>(s[end]);
     if (c >= 0x80) return 0;
-    if ((c == '.' || c == '-' || c == '\'') && end + 1 < n &&
-        !(static_cast<unsigned char>(s[end + 1]) < 0x80 &&
-          kAsciiClass[static_cast<unsigned char>(s[end + 1])] == 0))
-      return 0;
+    if ((c == '.' || c == '-' || c == '\'') && end + 1 < n) {
+      const auto next = static_cast<unsigned char>(s[end + 1]);
+      if (next >= 0x80 || kAsciiClass[next] != 0) return 0;
+    }
   }
   // Lower-cased straight into the pending bytes (ASCII: truncation is by bytes).
   const size_t size = std::min(end - i, options.max_token_bytes);
@@ -628,24 +643,15 @@ size_t Analyzer::Impl::emit_simple_ascii_word(std::string_view s, size_t i, std:
   pending_bytes.append(s.data() + i, size);
   char* p = pending_bytes.data() + at;
   for (size_t k = 0; k < size; ++k) p[k] = ascii_lower(static_cast<unsigned char>(p[k]));
-  Token& token = out.emplace_back();
-  token.position = position;
-  token.begin = static_cast<std::uint32_t>(i);
-  token.end = static_cast<std::uint32_t>(end);
-  const std::uint64_t h = hash_bytes(std::string_view(p, size));
-  term_cache.prefetch_slot(h);
-  pending.push_back({h, static_cast<std::uint32_t>(out.size() - 1), static_cast<std::uint32_t>(at),
-                     static_cast<std::uint32_t>(size), false});
+  add_token(i, end, position, out);
+  queue_pending(at, size, out.size() - 1, false);
   return end;
 }
 
 bool Analyzer::Impl::emit_word(size_t begin, size_t end, std::uint32_t position,
                                std::vector<Token>& out) {
   if (folded.empty()) return false;  // e.g. a run of combining marks only
-  Token& token = out.emplace_back();
-  token.position = position;
-  token.begin = static_cast<std::uint32_t>(begin);
-  token.end = static_cast<std::uint32_t>(end);
+  add_token(begin, end, position, out);
   defer(folded, out.size() - 1, false);
   return true;
 }

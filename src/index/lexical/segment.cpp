@@ -76,13 +76,22 @@ Result<std::shared_ptr<const Segment>> Segment::open(const std::filesystem::path
   seg->postings_ = base + h->postings_offset;
   seg->positions_ = base + h->positions_offset;
   seg->positions_end_ = base + h->positions_offset + h->positions_size;
-  // Validate the dictionary and document table once, so readers can trust offsets.
+  // Validate the dictionary and document table once, so readers can trust offsets; each term,
+  // once checked, goes into find()'s hash (one pass over the dictionary).
+  size_t slots = 16;
+  while (slots < 2 * size_t{h->term_count}) slots <<= 1;
+  seg->term_slots_.assign(slots, TermSlot{});
+  seg->term_mask_ = slots - 1;
   for (std::uint32_t i = 0; i < h->term_count; ++i) {
     const TermEntry& t = seg->terms_[i];
     if (std::uint64_t{t.bytes_offset} + t.bytes_size > h->term_bytes_size || t.df == 0 ||
         t.df > h->doc_count || std::uint64_t{t.first_block} + block_count(t) > h->block_count ||
         t.postings_offset > h->postings_size || t.positions_offset > h->positions_size)
       return Error::corrupt(fmt::format("{}: damaged term dictionary", path.string()));
+    const std::uint64_t hash = hash_bytes(seg->term(i));
+    size_t at = hash & seg->term_mask_;
+    while (seg->term_slots_[at].index != UINT32_MAX) at = (at + 1) & seg->term_mask_;
+    seg->term_slots_[at] = {static_cast<std::uint32_t>(hash >> 32), i};
   }
   for (std::uint32_t d = 0; d < h->doc_count; ++d)
     if (std::uint64_t{seg->docs_[d].id_offset} + seg->docs_[d].id_size > h->ids_size ||
@@ -91,16 +100,6 @@ Result<std::shared_ptr<const Segment>> Segment::open(const std::filesystem::path
   for (size_t i = 0; i < seg->title_count_; ++i)
     if (seg->title_docs_[i] >= h->doc_count)
       return Error::corrupt(fmt::format("{}: damaged title table", path.string()));
-  size_t slots = 16;
-  while (slots < 2 * size_t{h->term_count}) slots <<= 1;
-  seg->term_slots_.assign(slots, TermSlot{});
-  seg->term_mask_ = slots - 1;
-  for (std::uint32_t i = 0; i < h->term_count; ++i) {
-    const std::uint64_t hash = hash_bytes(seg->term(i));
-    size_t at = hash & seg->term_mask_;
-    while (seg->term_slots_[at].index != UINT32_MAX) at = (at + 1) & seg->term_mask_;
-    seg->term_slots_[at] = {static_cast<std::uint32_t>(hash >> 32), i};
-  }
   madvise(map, size, MADV_WILLNEED);
   return std::shared_ptr<const Segment>(std::move(seg));
 }
