@@ -6,7 +6,9 @@
 # minimum kept, so load from elsewhere falls on both alike. Runs twice with the sides swapped
 # (the second process has a small edge) and prints NEW/OLD p50 ratios of both orders and their
 # geometric mean. ROUNDS=1 times each query once instead, as the race does: the one-shot time,
-# cold caches included (noisier; use more QUERIES or repeat). Build a binary with
+# cold caches included (noisier; use more QUERIES or repeat). BUILDS=N compares index builds
+# instead: each side builds the corpus N times, the two taking turns build by build, and the
+# NEW/OLD ratios of the 2N turn pairs are summarised (median, geometric mean). Build a binary with
 #   cmake --build build/bench --target lexical_bench && cp build/bench/bench/lexical_bench X
 # Nothing is written to bench/RESULTS.md: this compares builds, not engines.
 set -euo pipefail
@@ -35,13 +37,52 @@ race() {
   local p2=$!
   # A side that fails (an old binary without --lockstep-*, say) would leave the other
   # waiting for its turn forever: stop both.
-  if ! wait -n || ! wait -n; then
+  if ! wait -n || ! wait "$p1" || ! wait "$p2"; then
     kill "$p1" "$p2" 2>/dev/null || true
     echo "ab_lockstep: a side failed (does each binary have --lockstep-in?)" >&2
     exit 1
   fi
   paste "$tmp/first.out" "$tmp/second.out" | awk '{print $1, $2, $4}'
 }
+
+if [[ -n "${BUILDS:-}" ]]; then
+  # One side's build seconds, one a line.
+  build_side() {  # binary name fifo_in fifo_out [--lockstep-start]
+    taskset -c 0 "$1" --corpus "$corpus" --scifact "$scifact" --queries 10 \
+      --out-dir "$tmp/$2" --paperboy-only --build-rounds "$BUILDS" --lockstep-in "$3" \
+      --lockstep-out "$4" "${@:5}" 2>"$tmp/$2.err" |
+      awk '/^build rounds/ {for (i = 4; i <= NF; ++i) print $i}'
+  }
+  build_race() {  # FIRST SECOND: prints "first_s second_s" per turn pair
+    build_side "$1" first "$tmp/a" "$tmp/b" --lockstep-start >"$tmp/first.out" &
+    local p1=$!
+    build_side "$2" second "$tmp/b" "$tmp/a" >"$tmp/second.out" &
+    local p2=$!
+    # wait -n returns when either side ends; a failed side would leave the other waiting for
+    # its turn forever. bash keeps the exit status of a reaped job for the plain waits.
+    if ! wait -n || ! wait "$p1" || ! wait "$p2"; then
+      kill "$p1" "$p2" 2>/dev/null || true
+      echo "ab_lockstep: a side failed (does each binary have --build-rounds?)" >&2
+      tail -n 3 "$tmp"/*.err >&2
+      exit 1
+    fi
+    paste "$tmp/first.out" "$tmp/second.out"
+  }
+  build_race "$old" "$new" | awk '{print $1, $2}' >"$tmp/pairs"   # old new
+  build_race "$new" "$old" | awk '{print $2, $1}' >>"$tmp/pairs"  # old new
+  [[ -n "${PAIRS_OUT:-}" ]] && cp "$tmp/pairs" "$PAIRS_OUT"
+  old_min=$(sort -n "$tmp/pairs" | awk 'NR == 1 {print $1}')
+  new_min=$(sort -k2 -n "$tmp/pairs" | awk 'NR == 1 {print $2}')
+  awk '{print $2 / $1}' "$tmp/pairs" | sort -g | awk -v o="$old_min" -v n="$new_min" '
+    { r[NR] = $1; lr += log($1) }
+    END {
+      if (NR == 0) { print "ab_lockstep: no build times" > "/dev/stderr"; exit 1 }
+      m = (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2
+      printf "build    old min %.3f s  new min %.3f s  new/old median %.4f  geomean %.4f  (%d pairs, %.4f .. %.4f)\n",
+             o, n, m, exp(lr / NR), NR, r[1], r[NR]
+    }'
+  exit 0
+fi
 
 race "$old" "$new" >"$tmp/r1"
 race "$new" "$old" >"$tmp/r2"

@@ -158,6 +158,7 @@ struct Options {
   std::string lockstep_in, lockstep_out;  // FIFOs of a lockstep A/B (bench/ab_lockstep.sh)
   bool lockstep_start = false;            // this side takes the first turn
   size_t lockstep_rounds = 7;             // times each query is timed (the minimum is kept)
+  size_t build_rounds = 1;                // --paperboy-only: builds timed (each printed)
   std::string command;                    // argv as typed, for the record
 };
 
@@ -194,6 +195,8 @@ Options parse_args(int argc, char** argv) {
       o.lockstep_start = true;
     else if (a == "--lockstep-rounds")
       o.lockstep_rounds = std::max<size_t>(1, number(i));
+    else if (a == "--build-rounds")
+      o.build_rounds = std::max<size_t>(1, number(i));
     else if (a == "--queries")
       o.queries = number(i);
     else if (a == "--scale")
@@ -201,8 +204,9 @@ Options parse_args(int argc, char** argv) {
     else
       die(
           fmt::format("unknown option {} (usage: --corpus PATH --scifact DIR --out-dir DIR "
-                      "[--queries N] [--scale N] [--paperboy-only] [--lockstep-in FIFO "
-                      "--lockstep-out FIFO [--lockstep-start] [--lockstep-rounds N]])",
+                      "[--queries N] [--scale N] [--paperboy-only [--build-rounds N]] "
+                      "[--lockstep-in FIFO --lockstep-out FIFO [--lockstep-start] "
+                      "[--lockstep-rounds N]])",
                       a));
   }
   if (o.corpus.empty() || o.scifact.empty() || o.out_dir.empty())
@@ -210,6 +214,7 @@ Options parse_args(int argc, char** argv) {
   if (o.lockstep_in.empty() != o.lockstep_out.empty() ||
       (!o.lockstep_in.empty() && !o.paperboy_only))
     die("--lockstep-in and --lockstep-out go together, with --paperboy-only");
+  if (o.build_rounds > 1 && !o.paperboy_only) die("--build-rounds goes with --paperboy-only");
   return o;
 }
 
@@ -562,6 +567,7 @@ Latency summarise(std::vector<double> ms, size_t errors) {
 struct Lockstep {
   int in = -1, out = -1;
   bool start = false;
+  bool synced = false;
   size_t rounds = 7;
 };
 Lockstep g_lockstep;
@@ -573,16 +579,30 @@ void lockstep_token(int fd, bool write) {
     die("lockstep: FIFO read or write failed");
 }
 
+// In a lockstep A/B, waits for this side's turn, and passes the turn to the other side.
+// No-ops otherwise.
+// The first call is also a barrier: neither side starts timing while the other still loads
+// the corpus or warms up on the same core.
+void lockstep_wait() {
+  if (g_lockstep.in < 0) return;
+  if (!g_lockstep.synced) {
+    g_lockstep.synced = true;
+    lockstep_token(g_lockstep.out, true);
+    lockstep_token(g_lockstep.in, false);
+    if (g_lockstep.start) lockstep_token(g_lockstep.in, true);  // the first turn is this side's
+  }
+  lockstep_token(g_lockstep.in, false);
+}
+void lockstep_pass() {
+  if (g_lockstep.out >= 0) lockstep_token(g_lockstep.out, true);
+}
+
 // Runs every query once untimed (warm-up) and then once timed (in a lockstep A/B,
 // g_lockstep.rounds times, keeping the minimum); keeps the timed results. `run` returns false
 // on an engine error.
 Latency time_queries(const std::vector<std::string>& queries,
                      const std::function<bool(size_t, bool)>& run) {
   for (size_t i = 0; i < queries.size(); ++i) run(i, false);
-  if (g_lockstep.start) {  // the first turn is this side's
-    g_lockstep.start = false;
-    lockstep_token(g_lockstep.in, true);
-  }
   const size_t rounds = g_lockstep.in >= 0 ? g_lockstep.rounds : 1;
   std::vector<double> ms;
   ms.reserve(queries.size());
@@ -591,11 +611,11 @@ Latency time_queries(const std::vector<std::string>& queries,
     double best = std::numeric_limits<double>::infinity();
     bool ok = true;
     for (size_t r = 0; r < rounds; ++r) {
-      if (g_lockstep.in >= 0) lockstep_token(g_lockstep.in, false);
+      lockstep_wait();
       auto t0 = Clock::now();
       ok = run(i, true) && ok;
       best = std::min(best, seconds_since(t0) * 1e3);
-      if (g_lockstep.out >= 0) lockstep_token(g_lockstep.out, true);
+      lockstep_pass();
     }
     ms.push_back(best);
     if (!ok) ++errors;
@@ -1043,9 +1063,28 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "before build: minor faults %ld, peak RSS %ld MB\n", ru.ru_minflt,
                    ru.ru_maxrss / 1024);
     }
-    std::fprintf(stderr, "build from %.6f\n", monotonic_seconds());
-    auto b = pb.build(docs, work / "paperboy");
-    std::fprintf(stderr, "build to %.6f\n", monotonic_seconds());
+    // With --build-rounds N the build is repeated (in a lockstep A/B, one build a turn); the
+    // first is reported as the race would, then every round's seconds.
+    BuildResult b;
+    std::string rounds;
+    for (size_t round = 0; round < r.opt.build_rounds; ++round) {
+      lockstep_wait();
+      rusage before{}, after{};
+      getrusage(RUSAGE_SELF, &before);
+      std::fprintf(stderr, "build from %.6f\n", monotonic_seconds());
+      auto one = pb.build(docs, work / "paperboy");
+      std::fprintf(stderr, "build to %.6f\n", monotonic_seconds());
+      getrusage(RUSAGE_SELF, &after);
+      lockstep_pass();
+      auto cpu = [](const timeval& from, const timeval& to) {
+        return static_cast<double>(to.tv_sec - from.tv_sec) + (to.tv_usec - from.tv_usec) * 1e-6;
+      };
+      std::fprintf(stderr, "build round %zu: %.3f s, user %.3f s, sys %.3f s, minor faults %ld\n",
+                   round, one.seconds, cpu(before.ru_utime, after.ru_utime),
+                   cpu(before.ru_stime, after.ru_stime), after.ru_minflt - before.ru_minflt);
+      if (round == 0) b = one;
+      rounds += fmt::format(" {:.3f}", one.seconds);
+    }
     {
       rusage ru{};
       getrusage(RUSAGE_SELF, &ru);
@@ -1054,6 +1093,7 @@ int main(int argc, char** argv) {
     }
     std::printf("build %.3f s, %.0f papers/s, %.1f MB\n", b.seconds,
                 static_cast<double>(docs.size()) / b.seconds, static_cast<double>(b.bytes) / 1e6);
+    if (r.opt.build_rounds > 1) std::printf("build rounds (s):%s\n", rounds.c_str());
     for (const auto* set : {&titles, &claims}) {
       std::fprintf(stderr, "%s from %.6f\n", set == &titles ? "titles" : "claims",
                    monotonic_seconds());

@@ -13,6 +13,10 @@
 #include <cstring>
 #include <string>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "core/result.hpp"
 #include "core/utf8.hpp"
 
@@ -277,29 +281,67 @@ constexpr StopwordSet kStopwordSet;
 // ---------------------------------------------------------------------------------------------
 // Term cache
 
-// Folded words and their terms (stemming is most of the cost of analysis without it). An
-// entry keeps word and term side by side in one arena and a slot is 16 bytes, so a hit reads
-// one slot and usually one arena line. Entries are numbered in insertion order: the number is
-// Token::term_key. Open addressing with linear probing, as core/string_map.hpp.
+// The term cache's hash of a folded word: the word read as zero-padded 16-byte chunks, two
+// multiplies a chunk, then an avalanche (the low bits pick the slot, the high half is the
+// slot's tag). Defined by chunks so that the ASCII fast path can hash a word of up to 16
+// bytes straight from the register it lower-cased it in (see hash_word16); in memory only.
+inline std::uint64_t hash_chunk(std::uint64_t h, std::uint64_t lo, std::uint64_t hi) {
+  h = (h ^ lo) * 0x9e3779b97f4a7c15ull;
+  h = (h ^ (h >> 29) ^ hi) * 0xbf58476d1ce4e5b9ull;
+  return h;
+}
+inline std::uint64_t hash_finish(std::uint64_t h, size_t n) {
+  h ^= n * 0xff51afd7ed558ccdull;
+  h ^= h >> 32;
+  h *= 0x94d049bb133111ebull;
+  h ^= h >> 29;
+  return h;
+}
+constexpr std::uint64_t kWordHashSeed = 0x2545f4914f6cdd1dull;
+
+std::uint64_t hash_word(std::string_view w) {
+  std::uint64_t h = kWordHashSeed;
+  size_t k = 0;
+  for (; k + 16 <= w.size(); k += 16)
+    h = hash_chunk(h, load64(w.data() + k), load64(w.data() + k + 8));
+  if (k < w.size() || w.empty()) {
+    char tail[16] = {};
+    std::memcpy(tail, w.data() + k, w.size() - k);
+    h = hash_chunk(h, load64(tail), load64(tail + 8));
+  }
+  return hash_finish(h, w.size());
+}
+
+// Folded words and their terms (stemming is most of the cost of analysis without it). A slot
+// is 8 bytes (the word hash's high half and where the entry starts in the arena), so the table
+// of the default 400k entries is 4 MB: building measured the lookups waiting on the CPU caches
+// and the TLB with the 16 MB table of 16-byte slots. An entry keeps its header (key, sizes,
+// stopword flag), word and term side by side in the arena, so a hit reads one slot and usually
+// one arena line. Entries are numbered in insertion order: the number is Token::term_key.
+// Open addressing with linear probing, as core/string_map.hpp; slots fill up to 7/8 (eight to
+// a cache line, so a probe sequence rarely leaves the home slot's line).
 class TermCache {
  public:
   static constexpr size_t kMaxBytes = 255;  // longer words or terms are not cached
 
   TermCache() { clear(); }
 
-  // The key of `word` (whose hash_bytes() is `h`), with its term and stopword flag;
+  // The key of `word` (whose hash_word() is `h`), with its term and stopword flag;
   // kNoTermKey if absent.
   std::uint32_t find(std::string_view word, std::uint64_t h, std::string_view& term,
                      bool& stopword) const {
     const auto tag = static_cast<std::uint32_t>(h >> 32);
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
-      if (s.key == kNoTermKey) return kNoTermKey;
-      if (s.tag == tag && s.word_size == word.size() &&
-          bytes_equal(arena_.data() + s.offset, word.data(), word.size())) {
-        term = std::string_view(arena_).substr(s.offset + s.word_size, s.term_size);
-        stopword = s.stopword;
-        return s.key;
+      if (s.entry == kEmpty) return kNoTermKey;
+      if (s.tag != tag) continue;
+      const char* e = arena_.data() + s.entry;
+      const Header hd = header(e);
+      if (hd.word_size == word.size() &&
+          bytes_equal(e + sizeof(Header), word.data(), word.size())) {
+        term = std::string_view(e + sizeof(Header) + hd.word_size, hd.term_size);
+        stopword = hd.stopword != 0;
+        return hd.key;
       }
     }
   }
@@ -310,44 +352,44 @@ class TermCache {
   void prefetch_slot(std::uint64_t h) const { __builtin_prefetch(&slots_[h & mask_]); }
   void prefetch_entry(std::uint64_t h) const {
     const Slot& s = slots_[h & mask_];
-    if (s.key != kNoTermKey) __builtin_prefetch(arena_.data() + s.offset);
+    if (s.entry != kEmpty) __builtin_prefetch(arena_.data() + s.entry);
   }
 
   // Adds `word`, which is absent, with its term (both at most kMaxBytes) and whether it is a
   // stopword. Returns its key.
   std::uint32_t insert(std::string_view word, std::uint64_t h, std::string_view term,
                        bool stopword) {
-    if ((size() + 1) * 4 > slots_.size() * 3) rehash(slots_.size() * 2);
+    if ((size_ + 1) * 8 > slots_.size() * 7) rehash(slots_.size() * 2);
     size_t i = h & mask_;
-    while (slots_[i].key != kNoTermKey) i = (i + 1) & mask_;
+    while (slots_[i].entry != kEmpty) i = (i + 1) & mask_;
     Slot& s = slots_[i];
     s.tag = static_cast<std::uint32_t>(h >> 32);
-    s.offset = static_cast<std::uint32_t>(arena_.size());
-    s.word_size = static_cast<std::uint8_t>(word.size());
-    s.term_size = static_cast<std::uint8_t>(term.size());
-    s.stopword = stopword;
-    s.key = static_cast<std::uint32_t>(size_++);
-    terms_.push_back({static_cast<std::uint32_t>(arena_.size() + word.size()),
-                      static_cast<std::uint8_t>(term.size())});
+    s.entry = static_cast<std::uint32_t>(arena_.size());
+    const Header hd{static_cast<std::uint32_t>(size_), static_cast<std::uint8_t>(word.size()),
+                    static_cast<std::uint8_t>(term.size()), static_cast<std::uint8_t>(stopword), 0};
+    entries_.push_back(s.entry);
+    arena_.append(reinterpret_cast<const char*>(&hd), sizeof hd);
     arena_.append(word);
     arena_.append(term);
-    return s.key;
+    return static_cast<std::uint32_t>(size_++);
   }
 
   // The term stored under `key` (< size()).
   std::string_view term_of(std::uint32_t key) const {
-    return std::string_view(arena_).substr(terms_[key].offset, terms_[key].size);
+    const char* e = arena_.data() + entries_[key];
+    const Header hd = header(e);
+    return std::string_view(e + sizeof(Header) + hd.word_size, hd.term_size);
   }
 
   size_t size() const { return size_; }
   // Whether an insert would pass `max_entries` or outgrow the 32-bit keys and offsets.
   bool full(size_t max_entries) const {
     return size_ >= max_entries || size_ >= kNoTermKey - 1 ||
-           arena_.size() > UINT32_MAX - 2 * kMaxBytes;
+           arena_.size() > UINT32_MAX - 2 * kMaxBytes - sizeof(Header) - 1;
   }
 
   void clear() {
-    terms_.clear();
+    entries_.clear();
     slots_.assign(1024, Slot{});
     mask_ = slots_.size() - 1;
     arena_.clear();
@@ -355,32 +397,38 @@ class TermCache {
   }
 
  private:
+  static constexpr std::uint32_t kEmpty = UINT32_MAX;
   struct Slot {
-    std::uint32_t tag = 0;  // high half of the word's hash
-    std::uint32_t offset = 0;
-    std::uint32_t key = kNoTermKey;  // kNoTermKey: empty
-    std::uint8_t word_size = 0;
-    std::uint8_t term_size = 0;
-    bool stopword = false;
+    std::uint32_t tag = 0;         // high half of the word's hash
+    std::uint32_t entry = kEmpty;  // arena offset of the entry's header; kEmpty: free slot
   };
+  struct Header {
+    std::uint32_t key;
+    std::uint8_t word_size;
+    std::uint8_t term_size;
+    std::uint8_t stopword;
+    std::uint8_t unused;
+  };
+  static Header header(const char* e) {
+    Header hd;
+    std::memcpy(&hd, e, sizeof hd);
+    return hd;
+  }
 
   void rehash(size_t n) {
     std::vector<Slot> old = std::move(slots_);
     slots_.assign(n, Slot{});
     mask_ = n - 1;
     for (const Slot& s : old) {
-      if (s.key == kNoTermKey) continue;
-      size_t i = hash_bytes(std::string_view(arena_).substr(s.offset, s.word_size)) & mask_;
-      while (slots_[i].key != kNoTermKey) i = (i + 1) & mask_;
+      if (s.entry == kEmpty) continue;
+      const char* e = arena_.data() + s.entry;
+      size_t i = hash_word(std::string_view(e + sizeof(Header), header(e).word_size)) & mask_;
+      while (slots_[i].entry != kEmpty) i = (i + 1) & mask_;
       slots_[i] = s;
     }
   }
 
-  struct TermAt {
-    std::uint32_t offset;
-    std::uint8_t size;
-  };
-  std::vector<TermAt> terms_;  // by key
+  std::vector<std::uint32_t> entries_;  // arena offset of each key's entry
   std::vector<Slot> slots_;
   size_t mask_ = 0;
   size_t size_ = 0;
@@ -421,7 +469,7 @@ struct Analyzer::Impl {
   // The term of a folded word (stemmed if it is an English word and stemming is on) and
   // whether the word is a stopword. Returns the word's term key.
   // With want_term false, `term` is left empty when the returned key is set.
-  // `hash` is hash_bytes(word).
+  // `hash` is hash_word(word).
   std::uint32_t make_term(std::string_view word, std::uint64_t hash, std::string& term,
                           bool& stopword, bool want_term = true);
   // The same, without the cache; false if libstemmer failed (out of memory).
@@ -431,8 +479,8 @@ struct Analyzer::Impl {
   bool emit_word(size_t begin, size_t end, std::uint32_t position, std::vector<Token>& out);
   // Queues out[token]'s word for resolve(), with a prefetch of its term-cache slot.
   void defer(std::string_view word, size_t token, bool is_joined);
-  // The same for a word already at pending_bytes[at, at + size).
-  void queue_pending(size_t at, size_t size, size_t token, bool is_joined);
+  // The same for a word already at pending_bytes[at, at + size) whose hash_word() is `h`.
+  void queue_pending(size_t at, size_t size, std::uint64_t h, size_t token, bool is_joined);
   // Appends a token for the source range [begin, end) at `position`.
   static Token& add_token(size_t begin, size_t end, std::uint32_t position,
                           std::vector<Token>& out) {
@@ -594,11 +642,11 @@ bool Analyzer::Impl::make_term_uncached(std::string_view word, std::string& term
 void Analyzer::Impl::defer(std::string_view word, size_t token, bool is_joined) {
   const size_t at = pending_bytes.size();
   pending_bytes.append(word);
-  queue_pending(at, word.size(), token, is_joined);
+  queue_pending(at, word.size(), hash_word(word), token, is_joined);
 }
 
-void Analyzer::Impl::queue_pending(size_t at, size_t size, size_t token, bool is_joined) {
-  const std::uint64_t h = hash_bytes(std::string_view(pending_bytes.data() + at, size));
+void Analyzer::Impl::queue_pending(size_t at, size_t size, std::uint64_t h, size_t token,
+                                   bool is_joined) {
   term_cache.prefetch_slot(h);
   pending.push_back({h, static_cast<std::uint32_t>(token), static_cast<std::uint32_t>(at),
                      static_cast<std::uint32_t>(size), is_joined});
@@ -626,6 +674,33 @@ size_t Analyzer::Impl::emit_simple_ascii_word(std::string_view s, size_t i, std:
                                               std::vector<Token>& out) {
   const size_t n = s.size();
   size_t end = i + 1;
+#if defined(__SSE2__)
+  // Sixteen bytes at a time: which are letters or digits, and the word lower-cased and hashed
+  // in the register, when the word ends within them (nearly all do).
+  __m128i lowered{};
+  bool in_register = false;
+  if (n - i >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    const __m128i zero = _mm_setzero_si128();
+    // x <= limit (unsigned) as subs_epu8(x, limit) == 0.
+    auto at_most = [&](__m128i x, char limit) {
+      return _mm_cmpeq_epi8(_mm_subs_epu8(x, _mm_set1_epi8(limit)), zero);
+    };
+    const __m128i digit = at_most(_mm_sub_epi8(v, _mm_set1_epi8('0')), 9);
+    const __m128i upper = at_most(_mm_sub_epi8(v, _mm_set1_epi8('A')), 25);
+    const __m128i lower = at_most(_mm_sub_epi8(v, _mm_set1_epi8('a')), 25);
+    const auto word =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(digit, _mm_or_si128(upper, lower))));
+    const unsigned stop = ~word & 0xFFFFu;
+    if (stop != 0) {
+      end = i + static_cast<size_t>(__builtin_ctz(stop));
+      lowered = _mm_add_epi8(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+      in_register = true;
+    } else {
+      end = i + 16;
+    }
+  }
+#endif
   while (end < n && is_ascii_alnum(static_cast<unsigned char>(s[end]))) ++end;
   if (end < n) {
     // Non-ASCII may be a letter, a mark or a hyphen; '.', '-' and an apostrophe join or
@@ -640,11 +715,32 @@ size_t Analyzer::Impl::emit_simple_ascii_word(std::string_view s, size_t i, std:
   // Lower-cased straight into the pending bytes (ASCII: truncation is by bytes).
   const size_t size = std::min(end - i, options.max_token_bytes);
   const size_t at = pending_bytes.size();
-  pending_bytes.append(s.data() + i, size);
-  char* p = pending_bytes.data() + at;
-  for (size_t k = 0; k < size; ++k) p[k] = ascii_lower(static_cast<unsigned char>(p[k]));
+  std::uint64_t h;
+#if defined(__SSE2__)
+  if (in_register) {
+    // The word's bytes of the register, the rest zeroed: hash_word()'s one padded chunk.
+    alignas(16) static constexpr std::uint8_t kKeep[32] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                                           0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                                           0xFF, 0xFF, 0xFF, 0xFF};
+    const __m128i keep = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kKeep + 16 - size));
+    const __m128i padded = _mm_and_si128(lowered, keep);
+    pending_bytes.resize(at + 16);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(pending_bytes.data() + at), padded);
+    pending_bytes.resize(at + size);
+    const auto lo = static_cast<std::uint64_t>(_mm_cvtsi128_si64(padded));
+    const auto hi =
+        static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(padded, padded)));
+    h = hash_finish(hash_chunk(kWordHashSeed, lo, hi), size);
+  } else
+#endif
+  {
+    pending_bytes.append(s.data() + i, size);
+    char* p = pending_bytes.data() + at;
+    for (size_t k = 0; k < size; ++k) p[k] = ascii_lower(static_cast<unsigned char>(p[k]));
+    h = hash_word(std::string_view(p, size));
+  }
   add_token(i, end, position, out);
-  queue_pending(at, size, out.size() - 1, false);
+  queue_pending(at, size, h, out.size() - 1, false);
   return end;
 }
 

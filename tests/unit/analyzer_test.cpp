@@ -395,52 +395,33 @@ bool same_token(const Token& a, const Token& b) {
 // non-ASCII letters and marks, soft hyphens, words past the length cap) gives the same tokens,
 // term keys included, and the same next position.
 TEST(AnalyzerTest, AsciiFastPathGivesTheSameTokens) {
-  const std::vector<std::string> pieces = {"a",
-                                           "Zeta",
-                                           "gpt",
-                                           "4",
-                                           "3",
-                                           "k",
-                                           ".",
-                                           "-",
-                                           "'",
-                                           "'s",
-                                           " ",
-                                           "  ",
-                                           ",",
-                                           ")",
-                                           "\n",
-                                           "_",
-                                           "é",
-                                           "\xce\xb1",
-                                           "\xcc\x81",
-                                           "\xc2\xad",
-                                           "\xe2\x80\x90",
-                                           "\xe2\x80\x99",
-                                           "\xe6\xb7\xb1",
-                                           "\xff",
-                                           std::string(70, 'q'),
-                                           std::string(63, 'W'),
-                                           "0.5",
-                                           "e.g.",
-                                           "R2D2",
-                                           "O(n"};
+  const std::vector<std::string> pieces = {
+      "a", "Zeta", "gpt", "4", "3", "k", ".", "-", "'", "'s", " ", "  ", ",", ")", "\n", "_", "é",
+      "\xce\xb1", "\xcc\x81", "\xc2\xad", "\xe2\x80\x90", "\xe2\x80\x99", "\xe6\xb7\xb1", "\xff",
+      std::string(70, 'q'), std::string(63, 'W'), "0.5", "e.g.", "R2D2", "O(n",
+      // words that end on either side of the 16-byte
+      // register the fast path scans with
+      "AttentionHeadsX", "ABCDEFGHIJKLMNOP", "Transformer"};
   std::mt19937 rng(7);
-  Analyzer fast, general({.ascii_fast_path = false});
-  std::vector<Token> a, b;
-  for (int round = 0; round < 2000; ++round) {
-    std::string text;
-    const size_t n = 1 + rng() % 40;
-    for (size_t k = 0; k < n; ++k) text += pieces[rng() % pieces.size()];
-    a.clear();
-    b.clear();
-    const std::uint32_t next_a = fast.analyze(text, a, 5);
-    const std::uint32_t next_b = general.analyze(text, b, 5);
-    ASSERT_EQ(next_a, next_b) << text;
-    ASSERT_EQ(a.size(), b.size()) << text;
-    for (size_t k = 0; k < a.size(); ++k) {
-      ASSERT_TRUE(same_token(a[k], b[k])) << text << "\n" << a[k].term << " != " << b[k].term;
-      ASSERT_EQ(a[k].term_key, b[k].term_key) << text;
+  // Also with a short token cap, which truncates words inside the register.
+  for (const size_t cap : {size_t{64}, size_t{5}}) {
+    Analyzer fast({.max_token_bytes = cap}),
+        general({.max_token_bytes = cap, .ascii_fast_path = false});
+    std::vector<Token> a, b;
+    for (int round = 0; round < 2000; ++round) {
+      std::string text;
+      const size_t n = 1 + rng() % 40;
+      for (size_t k = 0; k < n; ++k) text += pieces[rng() % pieces.size()];
+      a.clear();
+      b.clear();
+      const std::uint32_t next_a = fast.analyze(text, a, 5);
+      const std::uint32_t next_b = general.analyze(text, b, 5);
+      ASSERT_EQ(next_a, next_b) << text;
+      ASSERT_EQ(a.size(), b.size()) << text;
+      for (size_t k = 0; k < a.size(); ++k) {
+        ASSERT_TRUE(same_token(a[k], b[k])) << text << "\n" << a[k].term << " != " << b[k].term;
+        ASSERT_EQ(a[k].term_key, b[k].term_key) << text;
+      }
     }
   }
 }
