@@ -315,9 +315,9 @@ std::uint64_t hash_word(std::string_view w) {
 // Folded words and their terms (stemming is most of the cost of analysis without it). A slot
 // is 8 bytes (the word hash's high half and where the entry starts in the arena), so the table
 // of the default 400k entries is 4 MB: building measured the lookups waiting on the CPU caches
-// and the TLB with the 16 MB table of 16-byte slots. An entry keeps its header (key, sizes,
-// stopword flag), word and term side by side in the arena, so a hit reads one slot and usually
-// one arena line. Entries are numbered in insertion order: the number is Token::term_key.
+// and the TLB with the 16 MB table of 16-byte slots. An entry keeps its header (key, value,
+// sizes, stopword flag), word and term side by side in the arena, so a hit reads one slot and
+// usually one arena line. Entries are numbered in insertion order: the number is Token::term_key.
 // Open addressing with linear probing, as core/string_map.hpp; slots fill up to 7/8 (eight to
 // a cache line, so a probe sequence rarely leaves the home slot's line).
 class TermCache {
@@ -326,10 +326,10 @@ class TermCache {
 
   TermCache() { clear(); }
 
-  // The key of `word` (whose hash_word() is `h`), with its term and stopword flag;
+  // The key of `word` (whose hash_word() is `h`), with its term, stopword flag and value;
   // kNoTermKey if absent.
-  std::uint32_t find(std::string_view word, std::uint64_t h, std::string_view& term,
-                     bool& stopword) const {
+  std::uint32_t find(std::string_view word, std::uint64_t h, std::string_view& term, bool& stopword,
+                     std::uint32_t& value) const {
     const auto tag = static_cast<std::uint32_t>(h >> 32);
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
@@ -341,6 +341,7 @@ class TermCache {
           bytes_equal(e + sizeof(Header), word.data(), word.size())) {
         term = std::string_view(e + sizeof(Header) + hd.word_size, hd.term_size);
         stopword = hd.stopword != 0;
+        value = hd.value;
         return hd.key;
       }
     }
@@ -365,8 +366,9 @@ class TermCache {
     Slot& s = slots_[i];
     s.tag = static_cast<std::uint32_t>(h >> 32);
     s.entry = static_cast<std::uint32_t>(arena_.size());
-    const Header hd{static_cast<std::uint32_t>(size_), static_cast<std::uint8_t>(word.size()),
-                    static_cast<std::uint8_t>(term.size()), static_cast<std::uint8_t>(stopword), 0};
+    const Header hd{static_cast<std::uint32_t>(size_),      kNoTermKey,
+                    static_cast<std::uint8_t>(word.size()), static_cast<std::uint8_t>(term.size()),
+                    static_cast<std::uint8_t>(stopword),    0};
     entries_.push_back(s.entry);
     arena_.append(reinterpret_cast<const char*>(&hd), sizeof hd);
     arena_.append(word);
@@ -379,6 +381,13 @@ class TermCache {
     const char* e = arena_.data() + entries_[key];
     const Header hd = header(e);
     return std::string_view(e + sizeof(Header) + hd.word_size, hd.term_size);
+  }
+
+  void set_value(std::uint32_t key, std::uint32_t value) {
+    std::memcpy(arena_.data() + entries_[key] + offsetof(Header, value), &value, sizeof value);
+  }
+  void clear_values() {
+    for (size_t k = 0; k < size_; ++k) set_value(static_cast<std::uint32_t>(k), kNoTermKey);
   }
 
   size_t size() const { return size_; }
@@ -404,6 +413,7 @@ class TermCache {
   };
   struct Header {
     std::uint32_t key;
+    std::uint32_t value;  // see Analyzer::set_term_key_value()
     std::uint8_t word_size;
     std::uint8_t term_size;
     std::uint8_t stopword;
@@ -471,7 +481,7 @@ struct Analyzer::Impl {
   // With want_term false, `term` is left empty when the returned key is set.
   // `hash` is hash_word(word).
   std::uint32_t make_term(std::string_view word, std::uint64_t hash, std::string& term,
-                          bool& stopword, bool want_term = true);
+                          bool& stopword, std::uint32_t& value, bool want_term = true);
   // The same, without the cache; false if libstemmer failed (out of memory).
   bool make_term_uncached(std::string_view word, std::string& term);
   // Appends a token for `folded` unless it is empty; returns whether it did. Its term is
@@ -512,7 +522,8 @@ struct Analyzer::Impl {
   sb_stemmer* stemmer;
   TermCache term_cache;
   std::uint64_t term_key_epoch = 0;
-  bool want_terms = true;  // false inside analyze_keys()
+  std::uint64_t key_binding = 0;  // see Analyzer::bind_term_key_values()
+  bool want_terms = true;         // false inside analyze_keys()
   // Words scanned but not yet looked up (see resolve()).
   struct Pending {
     std::uint64_t hash;
@@ -604,11 +615,13 @@ size_t Analyzer::Impl::joiner_length(std::string_view s, size_t i) {
 }
 
 std::uint32_t Analyzer::Impl::make_term(std::string_view word, std::uint64_t hash,
-                                        std::string& term, bool& stopword, bool want_term) {
+                                        std::string& term, bool& stopword, std::uint32_t& value,
+                                        bool want_term) {
   const bool cacheable = word.size() <= TermCache::kMaxBytes;
+  value = kNoTermKey;
   if (cacheable) {
     std::string_view cached;
-    std::uint32_t key = term_cache.find(word, hash, cached, stopword);
+    std::uint32_t key = term_cache.find(word, hash, cached, stopword, value);
     if (key != kNoTermKey) {
       if (want_term) term.assign(cached);
       return key;
@@ -662,7 +675,7 @@ void Analyzer::Impl::resolve(std::vector<Token>& out) {
     Token& token = out[p.token];
     const std::string_view word(pending_bytes.data() + p.offset, p.size);
     bool stopword = false;
-    token.term_key = make_term(word, p.hash, token.term, stopword, want_terms);
+    token.term_key = make_term(word, p.hash, token.term, stopword, token.key_value, want_terms);
     // A compound's joined form is not flagged (a compound is no function word).
     token.stopword = !p.joined && stopword;
   }
@@ -871,6 +884,18 @@ std::string Analyzer::normalize_word(std::string_view word) {
 }
 
 std::uint64_t Analyzer::term_key_epoch() const { return impl_->term_key_epoch; }
+
+std::uint64_t Analyzer::bind_term_key_values() {
+  impl_->term_cache.clear_values();
+  return ++impl_->key_binding;
+}
+
+std::uint64_t Analyzer::term_key_binding() const { return impl_->key_binding; }
+
+void Analyzer::set_term_key_value(std::uint32_t term_key, std::uint32_t value) {
+  PB_CHECK(term_key < impl_->term_cache.size());
+  impl_->term_cache.set_value(term_key, value);
+}
 
 bool Analyzer::is_stopword(std::string_view folded_word) {
   return kStopwordSet.contains(folded_word);

@@ -40,6 +40,10 @@ struct Token {
   // with equal keys have equal terms (the converse need not hold). Valid while the analyzer's
   // term_key_epoch() is unchanged; kNoTermKey if the word was not cached.
   std::uint32_t term_key = kNoTermKey;
+  // The value the analyzer's current binding attached to term_key (set_term_key_value()), or
+  // kNoTermKey: an index builder keeps its own term id there, read with the cache entry that
+  // analysis touches anyway instead of from a table of its own.
+  std::uint32_t key_value = kNoTermKey;
 };
 
 struct AnalyzerOptions {
@@ -83,6 +87,15 @@ class Analyzer {
   // Changes whenever the term cache is emptied, which invalidates earlier Token::term_keys.
   // Never during an analyze() call.
   std::uint64_t term_key_epoch() const;
+
+  // Values attached to term keys, for one user at a time: bind_term_key_values() forgets
+  // every value and returns a new binding number; while term_key_binding() still returns it,
+  // values set with set_term_key_value() come back in Token::key_value. Emptying the term
+  // cache forgets values with their keys.
+  std::uint64_t bind_term_key_values();
+  std::uint64_t term_key_binding() const;
+  // `term_key` is from the current epoch.
+  void set_term_key_value(std::uint32_t term_key, std::uint32_t value);
 
   // English stopwords for queries (folded, unstemmed form is checked): "the", "of", ...
   static bool is_stopword(std::string_view folded_word);

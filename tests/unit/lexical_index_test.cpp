@@ -793,6 +793,28 @@ TEST_F(SegmentTest, SegmentBytesDoNotDependOnTheTermCache) {
   }
 }
 
+// Builders attach their term ids to the analyzer's term keys: two builders that take turns
+// with one analyzer (each rebinding it) write what each writes with an analyzer of its own.
+TEST_F(SegmentTest, BuildersSharingAnAnalyzerWriteTheSameSegments) {
+  const auto docs_a = make_docs(300, 2);
+  auto docs_b = make_docs(300, 5);
+  std::reverse(docs_b.begin(), docs_b.end());  // other term ids for the same words
+  text::Analyzer own_a, own_b;
+  ASSERT_NE(build_segment(docs_a, dir_ / "own_a.seg", own_a), nullptr);
+  ASSERT_NE(build_segment(docs_b, dir_ / "own_b.seg", own_b), nullptr);
+  SegmentBuilder a(analyzer_), b(analyzer_);
+  for (size_t i = 0; i < docs_a.size(); ++i) {
+    a.add(docs_a[i]);
+    b.add(docs_b[i]);
+  }
+  ASSERT_TRUE(a.write(dir_ / "shared_a.seg").ok());
+  ASSERT_TRUE(b.write(dir_ / "shared_b.seg").ok());
+  EXPECT_EQ(pb::testing::read_file(dir_ / "shared_a.seg"),
+            pb::testing::read_file(dir_ / "own_a.seg"));
+  EXPECT_EQ(pb::testing::read_file(dir_ / "shared_b.seg"),
+            pb::testing::read_file(dir_ / "own_b.seg"));
+}
+
 // The builder inverts a batch of occurrences at a time into chunked slices; how it cuts them
 // must not show in the segment: a term's postings spread over many batches and chunks (and a
 // saturated tf, a compound's out-of-order joined form, a repeated category across cuts) read

@@ -285,10 +285,10 @@ std::uint32_t SegmentBuilder::term_id(std::string_view term) {
 
 std::uint32_t SegmentBuilder::term_id(const text::Token& token) {
   if (token.term_key == text::kNoTermKey) return term_id(token.term);
-  if (token.term_key >= key_terms_.size())
-    key_terms_.resize(std::max<size_t>(token.term_key + 1, key_terms_.size() * 2), kNoTerm);
-  std::uint32_t& term = key_terms_[token.term_key];
-  if (term == kNoTerm) term = term_id(analyzer_.term_text(token.term_key));
+  if (token.key_value != text::kNoTermKey) return token.key_value;
+  // The first time this binding meets the word (or again within the same analyze() call).
+  const std::uint32_t term = term_id(analyzer_.term_text(token.term_key));
+  analyzer_.set_term_key_value(token.term_key, term);
   return term;
 }
 
@@ -301,12 +301,11 @@ void SegmentBuilder::add(const IndexDoc& doc) {
   // Term text is only needed for the title's hash; elsewhere the term keys suffice.
   auto analyze_field = [&](std::uint32_t field, std::string_view text, std::uint32_t first) {
     tokens_.clear();
+    // Another user of the analyzer (another builder) may have bound its values since.
+    if (analyzer_.term_key_binding() != key_binding_)
+      key_binding_ = analyzer_.bind_term_key_values();
     std::uint32_t next = field == 0 ? analyzer_.analyze(text, tokens_, first)
                                     : analyzer_.analyze_keys(text, tokens_, first);
-    if (analyzer_.term_key_epoch() != key_epoch_) {
-      key_epoch_ = analyzer_.term_key_epoch();
-      key_terms_.clear();
-    }
     for (const auto& t : tokens_) batch_.push_back({term_id(t), local | field, t.position});
     return next;
   };
@@ -395,14 +394,35 @@ void SegmentBuilder::flush_batch() {
     return;
   }
   // Stable LSD radix sort by term, 11 bits a pass, as many passes as the term ids need: within
-  // a term the occurrences stay in analysis order (document, then field, then position).
+  // a term the occurrences stay in analysis order (document, then field, then position). The
+  // counts of every pass come from one read of the batch.
   const auto max_term = static_cast<std::uint32_t>(terms_.size()) - 1;  // terms_ is not empty
+  constexpr unsigned kBits = 11, kMaxPasses = (32 + kBits - 1) / kBits;
+  unsigned passes = 1;
+  while (passes < kMaxPasses && (max_term >> (passes * kBits)) != 0) ++passes;
+  std::array<std::array<std::uint32_t, 2048>, kMaxPasses> count{};
+  auto count_digits = [&]<unsigned kPasses>() {
+    for (const Occurrence& o : batch_) {
+      for (unsigned p = 0; p < kPasses; ++p) ++count[p][(o.term >> (p * kBits)) & 2047];
+    }
+  };
+  static_assert(kMaxPasses == 3);
+  if (passes == 1)
+    count_digits.operator()<1>();
+  else if (passes == 2)
+    count_digits.operator()<2>();
+  else
+    count_digits.operator()<3>();
   sorted_.resize(batch_.size());
-  for (unsigned shift = 0; shift < 32 && (shift == 0 || max_term >> shift); shift += 11) {
-    std::array<std::uint32_t, 2049> count{};
-    for (const Occurrence& o : batch_) ++count[((o.term >> shift) & 2047) + 1];
-    for (size_t i = 1; i < count.size(); ++i) count[i] += count[i - 1];
-    for (const Occurrence& o : batch_) sorted_[count[(o.term >> shift) & 2047]++] = o;
+  for (unsigned p = 0; p < passes; ++p) {
+    std::uint32_t sum = 0;  // counts to starting offsets
+    for (std::uint32_t& c : count[p]) {
+      const std::uint32_t n = c;
+      c = sum;
+      sum += n;
+    }
+    const unsigned shift = p * kBits;
+    for (const Occurrence& o : batch_) sorted_[count[p][(o.term >> shift) & 2047]++] = o;
     batch_.swap(sorted_);
   }
   // Each term's run becomes one slice. Within a field positions come out in increasing order,
@@ -413,16 +433,15 @@ void SegmentBuilder::flush_batch() {
     size_t run_end = i;
     while (run_end < batch_.size() && batch_[run_end].term == term) ++run_end;
     // Worst case per occurrence: a document header (a varint and put_tfs()) and a position.
-    std::uint8_t* const start = chunk_room(5 + (run_end - i) * 26);
+    std::uint8_t* const start = chunk_room(4 + (run_end - i) * 26);
     slices_.push_back({term, static_cast<std::uint32_t>(chunks_.size() - 1),
                        static_cast<std::uint32_t>(chunk_used_)});
-    // The slice starts with its document count.
-    std::uint32_t docs = 1;
-    for (size_t k = i + 1; k < run_end; ++k)
-      docs += (batch_[k].doc_field >> 2) != (batch_[k - 1].doc_field >> 2);
-    std::uint8_t* out = put_varint32(docs, start);
+    // The slice starts with its document count, four bytes filled in at the end.
+    std::uint8_t* out = start + 4;
+    std::uint32_t docs = 0;
     std::uint32_t prev_doc = 0;
     while (i < run_end) {
+      ++docs;
       const std::uint32_t doc_bits = batch_[i].doc_field >> 2;
       size_t j = i;
       std::array<std::uint32_t, 4> tf{};
@@ -462,6 +481,7 @@ void SegmentBuilder::flush_batch() {
       ++postings_count_;
       i = j;
     }
+    std::memcpy(start, &docs, 4);
     chunk_used_ += static_cast<size_t>(out - start);
   }
   batch_.clear();
@@ -522,7 +542,9 @@ Status SegmentBuilder::write(const std::filesystem::path& path) {
     for (std::uint32_t k = first[i]; k < first[i + 1]; ++k) {
       if (k + kSlicesAhead < by_rank.size()) __builtin_prefetch(by_rank[k + kSlicesAhead]);
       const std::uint8_t* p = by_rank[k];
-      std::uint32_t docs = take_varint32(p);
+      std::uint32_t docs;
+      std::memcpy(&docs, p, 4);
+      p += 4;
       std::uint32_t doc = 0;
       while (docs-- > 0) {
         doc += take_varint32(p);

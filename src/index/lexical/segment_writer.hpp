@@ -91,7 +91,7 @@ struct SegmentBuilderOptions {
 class SegmentBuilder {
  public:
   explicit SegmentBuilder(text::Analyzer& analyzer, SegmentBuilderOptions options = {})
-      : analyzer_(analyzer), options_(options), key_epoch_(analyzer.term_key_epoch()) {}
+      : analyzer_(analyzer), options_(options), key_binding_(analyzer.bind_term_key_values()) {}
   void add(const IndexDoc& doc);
   std::uint32_t doc_count() const { return static_cast<std::uint32_t>(docs_.size()); }
   Status write(const std::filesystem::path& path);
@@ -102,10 +102,9 @@ class SegmentBuilder {
   static constexpr std::uint32_t kNoTerm = UINT32_MAX;
   text::Analyzer& analyzer_;
   SegmentBuilderOptions options_;
-  // Term ids by the analyzer's term keys (kNoTerm: not seen yet), for key_epoch_: most tokens
-  // find their term id here without hashing.
-  std::uint64_t key_epoch_;
-  std::vector<std::uint32_t> key_terms_;
+  // The term ids are attached to the analyzer's term keys (Token::key_value) under this
+  // binding, so that most tokens come with their term id and need no lookup of their own.
+  std::uint64_t key_binding_;
   std::vector<DocInfo> docs_;
   StringMap<std::uint32_t> vocabulary_;
   std::vector<std::string> terms_;
@@ -121,7 +120,7 @@ class SegmentBuilder {
   std::uint32_t batch_first_doc_ = 0;
   void flush_batch();
   // Inverted batches, compact: flush_batch() encodes each term's postings of the batch as one
-  // slice of varints in chunks_ (count of documents; then per document its number, its three
+  // slice in chunks_ (count of documents, four bytes; then per document its number, its three
   // term frequencies, in one byte when each is at most 3, and its positions already in the
   // segment's position format), so that building holds about three bytes per occurrence in a
   // few large buffers instead of growing one vector per term (measured: the 102k-paper build
