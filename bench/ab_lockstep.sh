@@ -21,55 +21,43 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkfifo "$tmp/a" "$tmp/b"
 
-# One side: prints "titles P50" and "claims P50".
+# What a side runs and prints: per query set "SET P50" lines, or with BUILDS its build
+# seconds, one a line.
+if [[ -n "${BUILDS:-}" ]]; then
+  mode=(--queries 10 --build-rounds "$BUILDS")
+  select='/^build rounds/ {for (i = 4; i <= NF; ++i) print $i}'
+else
+  mode=(--queries "${QUERIES:-1000}" --lockstep-rounds "${ROUNDS:-7}")
+  select='/^(titles|claims):/ {print $1, $3}'
+fi
+
 side() {  # binary name fifo_in fifo_out [--lockstep-start]
-  taskset -c 0 "$1" --corpus "$corpus" --scifact "$scifact" --queries "${QUERIES:-1000}" \
-    --out-dir "$tmp/$2" --paperboy-only --lockstep-in "$3" --lockstep-out "$4" \
-    --lockstep-rounds "${ROUNDS:-7}" "${@:5}" \
-    2>/dev/null | awk '/^(titles|claims):/ {print $1, $3}'
+  taskset -c 0 "$1" --corpus "$corpus" --scifact "$scifact" --out-dir "$tmp/$2" \
+    --paperboy-only --lockstep-in "$3" --lockstep-out "$4" "${mode[@]}" "${@:5}" \
+    2>"$tmp/$2.err" | awk "$select"
 }
 
-# Runs FIRST (taking the first turn) against SECOND; prints "set first_p50 second_p50".
+# Runs FIRST (taking the first turn) against SECOND; prints their outputs side by side.
 race() {
   side "$1" first "$tmp/a" "$tmp/b" --lockstep-start >"$tmp/first.out" &
   local p1=$!
   side "$2" second "$tmp/b" "$tmp/a" >"$tmp/second.out" &
   local p2=$!
-  # A side that fails (an old binary without --lockstep-*, say) would leave the other
-  # waiting for its turn forever: stop both.
+  # A side that fails (an old binary without --lockstep-* or --build-rounds, say) would leave
+  # the other waiting for its turn forever: stop both. wait -n returns when either side ends;
+  # bash keeps the exit status of a reaped job for the plain waits.
   if ! wait -n || ! wait "$p1" || ! wait "$p2"; then
     kill "$p1" "$p2" 2>/dev/null || true
-    echo "ab_lockstep: a side failed (does each binary have --lockstep-in?)" >&2
+    echo "ab_lockstep: a side failed:" >&2
+    tail -n 3 "$tmp"/*.err >&2
     exit 1
   fi
-  paste "$tmp/first.out" "$tmp/second.out" | awk '{print $1, $2, $4}'
+  paste "$tmp/first.out" "$tmp/second.out"
 }
 
 if [[ -n "${BUILDS:-}" ]]; then
-  # One side's build seconds, one a line.
-  build_side() {  # binary name fifo_in fifo_out [--lockstep-start]
-    taskset -c 0 "$1" --corpus "$corpus" --scifact "$scifact" --queries 10 \
-      --out-dir "$tmp/$2" --paperboy-only --build-rounds "$BUILDS" --lockstep-in "$3" \
-      --lockstep-out "$4" "${@:5}" 2>"$tmp/$2.err" |
-      awk '/^build rounds/ {for (i = 4; i <= NF; ++i) print $i}'
-  }
-  build_race() {  # FIRST SECOND: prints "first_s second_s" per turn pair
-    build_side "$1" first "$tmp/a" "$tmp/b" --lockstep-start >"$tmp/first.out" &
-    local p1=$!
-    build_side "$2" second "$tmp/b" "$tmp/a" >"$tmp/second.out" &
-    local p2=$!
-    # wait -n returns when either side ends; a failed side would leave the other waiting for
-    # its turn forever. bash keeps the exit status of a reaped job for the plain waits.
-    if ! wait -n || ! wait "$p1" || ! wait "$p2"; then
-      kill "$p1" "$p2" 2>/dev/null || true
-      echo "ab_lockstep: a side failed (does each binary have --build-rounds?)" >&2
-      tail -n 3 "$tmp"/*.err >&2
-      exit 1
-    fi
-    paste "$tmp/first.out" "$tmp/second.out"
-  }
-  build_race "$old" "$new" | awk '{print $1, $2}' >"$tmp/pairs"   # old new
-  build_race "$new" "$old" | awk '{print $2, $1}' >>"$tmp/pairs"  # old new
+  race "$old" "$new" | awk '{print $1, $2}' >"$tmp/pairs"   # old new
+  race "$new" "$old" | awk '{print $2, $1}' >>"$tmp/pairs"  # old new
   [[ -n "${PAIRS_OUT:-}" ]] && cp "$tmp/pairs" "$PAIRS_OUT"
   old_min=$(sort -n "$tmp/pairs" | awk 'NR == 1 {print $1}')
   new_min=$(sort -k2 -n "$tmp/pairs" | awk 'NR == 1 {print $2}')
@@ -84,8 +72,8 @@ if [[ -n "${BUILDS:-}" ]]; then
   exit 0
 fi
 
-race "$old" "$new" >"$tmp/r1"
-race "$new" "$old" >"$tmp/r2"
+race "$old" "$new" | awk '{print $1, $2, $4}' >"$tmp/r1"  # set first_p50 second_p50
+race "$new" "$old" | awk '{print $1, $2, $4}' >"$tmp/r2"
 paste "$tmp/r1" "$tmp/r2" | awk '{
   r1 = $3 / $2; r2 = $5 / $6
   printf "%-8s old %.4f / %.4f ms  new %.4f / %.4f ms  new/old %.4f, %.4f  geomean %.4f\n",

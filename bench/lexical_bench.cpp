@@ -1067,6 +1067,9 @@ int main(int argc, char** argv) {
     // first is reported as the race would, then every round's seconds.
     BuildResult b;
     std::string rounds;
+    auto cpu = [](const timeval& from, const timeval& to) {
+      return static_cast<double>(to.tv_sec - from.tv_sec) + (to.tv_usec - from.tv_usec) * 1e-6;
+    };
     for (size_t round = 0; round < r.opt.build_rounds; ++round) {
       lockstep_wait();
       rusage before{}, after{};
@@ -1076,9 +1079,6 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "build to %.6f\n", monotonic_seconds());
       getrusage(RUSAGE_SELF, &after);
       lockstep_pass();
-      auto cpu = [](const timeval& from, const timeval& to) {
-        return static_cast<double>(to.tv_sec - from.tv_sec) + (to.tv_usec - from.tv_usec) * 1e-6;
-      };
       std::fprintf(stderr, "build round %zu: %.3f s, user %.3f s, sys %.3f s, minor faults %ld\n",
                    round, one.seconds, cpu(before.ru_utime, after.ru_utime),
                    cpu(before.ru_stime, after.ru_stime), after.ru_minflt - before.ru_minflt);

@@ -341,7 +341,7 @@ class TermCache {
           bytes_equal(e + sizeof(Header), word.data(), word.size())) {
         term = std::string_view(e + sizeof(Header) + hd.word_size, hd.term_size);
         stopword = hd.stopword != 0;
-        value = hd.value;
+        value = hd.binding == binding_ ? hd.value : kNoTermKey;
         return hd.key;
       }
     }
@@ -366,9 +366,13 @@ class TermCache {
     Slot& s = slots_[i];
     s.tag = static_cast<std::uint32_t>(h >> 32);
     s.entry = static_cast<std::uint32_t>(arena_.size());
-    const Header hd{static_cast<std::uint32_t>(size_),      kNoTermKey,
-                    static_cast<std::uint8_t>(word.size()), static_cast<std::uint8_t>(term.size()),
-                    static_cast<std::uint8_t>(stopword),    0};
+    const Header hd{static_cast<std::uint32_t>(size_),
+                    kNoTermKey,
+                    kNoBinding,
+                    static_cast<std::uint8_t>(word.size()),
+                    static_cast<std::uint8_t>(term.size()),
+                    static_cast<std::uint8_t>(stopword),
+                    0};
     entries_.push_back(s.entry);
     arena_.append(reinterpret_cast<const char*>(&hd), sizeof hd);
     arena_.append(word);
@@ -383,13 +387,23 @@ class TermCache {
     return std::string_view(e + sizeof(Header) + hd.word_size, hd.term_size);
   }
 
-  void set_value(std::uint32_t key, std::uint32_t value) {
-    std::memcpy(arena_.data() + entries_[key] + offsetof(Header, value), &value, sizeof value);
+  // Values are stamped with the binding that set them; a new binding makes every earlier
+  // value stale at once. Returns the new binding.
+  std::uint32_t new_binding() {
+    if (++binding_ == kNoBinding) {  // wrapped: no stamp may match an old value by chance
+      for (std::uint32_t offset : entries_)
+        std::memcpy(arena_.data() + offset + offsetof(Header, binding), &kNoBinding, 4);
+      binding_ = kNoBinding + 1;
+    }
+    return binding_;
   }
-  void clear_values() {
-    for (size_t k = 0; k < size_; ++k) set_value(static_cast<std::uint32_t>(k), kNoTermKey);
+  void set_value(std::uint32_t key, std::uint32_t value) {
+    char* e = arena_.data() + entries_[key];
+    std::memcpy(e + offsetof(Header, value), &value, sizeof value);
+    std::memcpy(e + offsetof(Header, binding), &binding_, sizeof binding_);
   }
 
+  std::uint32_t binding() const { return binding_; }
   size_t size() const { return size_; }
   // Whether an insert would pass `max_entries` or outgrow the 32-bit keys and offsets.
   bool full(size_t max_entries) const {
@@ -407,13 +421,16 @@ class TermCache {
 
  private:
   static constexpr std::uint32_t kEmpty = UINT32_MAX;
+  static constexpr std::uint32_t kNoBinding = 0;
+  std::uint32_t binding_ = kNoBinding;  // the current one
   struct Slot {
     std::uint32_t tag = 0;         // high half of the word's hash
     std::uint32_t entry = kEmpty;  // arena offset of the entry's header; kEmpty: free slot
   };
   struct Header {
     std::uint32_t key;
-    std::uint32_t value;  // see Analyzer::set_term_key_value()
+    std::uint32_t value;    // see Analyzer::set_term_key_value()
+    std::uint32_t binding;  // that set `value`; kNoBinding: none
     std::uint8_t word_size;
     std::uint8_t term_size;
     std::uint8_t stopword;
@@ -522,8 +539,7 @@ struct Analyzer::Impl {
   sb_stemmer* stemmer;
   TermCache term_cache;
   std::uint64_t term_key_epoch = 0;
-  std::uint64_t key_binding = 0;  // see Analyzer::bind_term_key_values()
-  bool want_terms = true;         // false inside analyze_keys()
+  bool want_terms = true;  // false inside analyze_keys()
   // Words scanned but not yet looked up (see resolve()).
   struct Pending {
     std::uint64_t hash;
@@ -885,12 +901,9 @@ std::string Analyzer::normalize_word(std::string_view word) {
 
 std::uint64_t Analyzer::term_key_epoch() const { return impl_->term_key_epoch; }
 
-std::uint64_t Analyzer::bind_term_key_values() {
-  impl_->term_cache.clear_values();
-  return ++impl_->key_binding;
-}
+std::uint64_t Analyzer::bind_term_key_values() { return impl_->term_cache.new_binding(); }
 
-std::uint64_t Analyzer::term_key_binding() const { return impl_->key_binding; }
+std::uint64_t Analyzer::term_key_binding() const { return impl_->term_cache.binding(); }
 
 void Analyzer::set_term_key_value(std::uint32_t term_key, std::uint32_t value) {
   PB_CHECK(term_key < impl_->term_cache.size());

@@ -298,12 +298,11 @@ void SegmentBuilder::add(const IndexDoc& doc) {
   info.id = doc.id;
   info.day = doc.day;
   const std::uint32_t local = (doc_id - batch_first_doc_) << 2;
+  // Another user of the analyzer (another builder) may have bound its values since.
+  if (analyzer_.term_key_binding() != key_binding_) key_binding_ = analyzer_.bind_term_key_values();
   // Term text is only needed for the title's hash; elsewhere the term keys suffice.
   auto analyze_field = [&](std::uint32_t field, std::string_view text, std::uint32_t first) {
     tokens_.clear();
-    // Another user of the analyzer (another builder) may have bound its values since.
-    if (analyzer_.term_key_binding() != key_binding_)
-      key_binding_ = analyzer_.bind_term_key_values();
     std::uint32_t next = field == 0 ? analyzer_.analyze(text, tokens_, first)
                                     : analyzer_.analyze_keys(text, tokens_, first);
     for (const auto& t : tokens_) batch_.push_back({term_id(t), local | field, t.position});

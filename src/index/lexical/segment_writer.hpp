@@ -99,7 +99,6 @@ class SegmentBuilder {
  private:
   std::uint32_t term_id(std::string_view term);
   std::uint32_t term_id(const text::Token& token);
-  static constexpr std::uint32_t kNoTerm = UINT32_MAX;
   text::Analyzer& analyzer_;
   SegmentBuilderOptions options_;
   // The term ids are attached to the analyzer's term keys (Token::key_value) under this
