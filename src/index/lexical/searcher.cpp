@@ -322,6 +322,11 @@ class SegmentSearch {
     std::vector<Score> wub(terms_.size(), 0);
     std::vector<size_t> order;
     std::vector<Score> prefix;
+    // The dense non-essential terms of a window: presence bits from the window's first word,
+    // window bounds, and the current word of each.
+    std::vector<const std::uint64_t*> dense_bits(terms_.size());
+    std::vector<Score> dense_ub(terms_.size());
+    std::vector<std::uint64_t> dense_word(terms_.size());
     std::uint32_t begin = 0;
     while (begin < ndocs) {
       // Fixed windows of kWindow documents: measured as fast as windows cut at the terms'
@@ -412,18 +417,38 @@ class SegmentSearch {
               }
             });
       }
-      // Then the touched documents in document order.
+      // Then the touched documents in document order. Before a document is finished, a
+      // tighter bound than `non_essential` screens it without a branch per term: a dense
+      // non-essential term adds its window bound only where its presence bit is set. Most
+      // touched documents fail this screen; finishing them one term at a time cost a
+      // mispredicted branch or two each (measured 2026-12-07: title queries 20% and claims
+      // 10% faster with the screen).
+      Score sparse_bound = 0;  // the non-essential terms without presence bits
+      size_t ndense = 0;
+      for (size_t i = 0; i < ess; ++i) {
+        const TermCursor& tc = cursors_[order[i]];
+        if (tc.dense_bits) {
+          dense_bits[ndense] = tc.dense_bits + (begin >> 6);  // windows start on a word
+          dense_ub[ndense++] = wub[order[i]];
+        } else {
+          sparse_bound += wub[order[i]];
+        }
+      }
       const size_t words = (end - begin + 63) / 64;
       for (size_t w = 0; w < words; ++w) {
         std::uint64_t bits = window_hit[w];
         window_hit[w] = 0;
+        for (size_t i = 0; i < ndense; ++i) dense_word[i] = dense_bits[i][w];
         while (bits) {
-          const std::uint32_t j = static_cast<std::uint32_t>(w * 64) +
-                                  static_cast<std::uint32_t>(__builtin_ctzll(bits));
+          const auto b = static_cast<unsigned>(__builtin_ctzll(bits));
           bits &= bits - 1;
+          const std::uint32_t j = static_cast<std::uint32_t>(w * 64) + b;
           const Score s = window_acc[j];
           window_acc[j] = 0;
-          if (s + non_essential > theta) finish(begin + j, s);
+          Score ub = s + sparse_bound;
+          for (size_t i = 0; i < ndense; ++i)
+            ub += dense_ub[i] & -static_cast<Score>((dense_word[i] >> b) & 1);
+          if (ub > theta) finish(begin + j, s);
         }
       }
       begin = end;
@@ -594,6 +619,7 @@ class SegmentSearch {
   // run_pruned's window size in documents (4096 to 16384 measured alike on title queries;
   // 512 to 4096, cut at block boundaries, was slower: more windows, same work in them).
   static constexpr size_t kWindow = 4096;
+  static_assert(kWindow % 64 == 0, "windows start on a presence word");
   std::vector<PhraseCheck> required_, excluded_;
   std::vector<PostingCursor> categories_;
   std::vector<std::uint32_t> id_docs_;
