@@ -20,16 +20,33 @@ cmake --build build/bench --target lexical_bench
 bin=build/bench/bench/lexical_bench
 
 args=(--corpus "$corpus" --scifact "$scifact" --queries "$queries" --out-dir "$out")
-[[ "$scale" != 0 ]] && args+=(--scale "$scale")
-/usr/bin/time -v -o "$out/time.txt" taskset -c 0 "$bin" "${args[@]}"
-
-rss_kb=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$out/time.txt")
-elapsed=$(sed -n 's/^[[:space:]]*Elapsed (wall clock) time.*: //p' "$out/time.txt")
+# Runs the benchmark binary pinned to core 0 under /usr/bin/time; prints the process's peak
+# RSS (MB) and wall clock.
+timed() {  # TIME_FILE ARGS...
+  local tf=$1
+  shift
+  /usr/bin/time -v -o "$tf" taskset -c 0 "$bin" "$@"
+  local rss_kb elapsed
+  rss_kb=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$tf")
+  elapsed=$(sed -n 's/^[[:space:]]*Elapsed (wall clock) time.*: //p' "$tf")
+  echo "$((rss_kb / 1024)) MB, wall clock $elapsed"
+}
+# The race, then the scale run in a process of its own (it leaves a large heap behind).
+race_cost=$(timed "$out/time.txt" "${args[@]}" | tee /dev/stderr | tail -1)
+[[ "$scale" != 0 ]] && scale_cost=$(timed "$out/time-scale.txt" "${args[@]}" --scale "$scale" \
+  | tee /dev/stderr | tail -1)
 {
   echo
   cat "$out/lexical.md"
   echo
   echo "Run by \`bench/lexical.sh${1:+ $1}\` (release build, \`/usr/bin/time -v taskset -c 0\`):" \
-       "whole process peak RSS $((rss_kb / 1024)) MB, wall clock $elapsed."
+       "whole process peak RSS $race_cost."
+  if [[ "$scale" != 0 ]]; then
+    echo
+    cat "$out/scale.md"
+    echo
+    echo "The scale run's own process (\`lexical_bench --scale $scale\`, same way): peak RSS" \
+         "$scale_cost."
+  fi
 } >> bench/RESULTS.md
 echo "appended to bench/RESULTS.md"
