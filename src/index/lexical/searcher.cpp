@@ -326,7 +326,7 @@ class SegmentSearch {
     // window bounds, and the current word of each.
     std::vector<const std::uint64_t*> dense_bits(terms_.size());
     std::vector<Score> dense_ub(terms_.size());
-    std::vector<std::uint64_t> dense_word(terms_.size());
+    std::vector<std::uint32_t> touched(kWindow + 64);  // a window's touched documents
     std::uint32_t begin = 0;
     while (begin < ndocs) {
       // Fixed windows of kWindow documents: measured as fast as windows cut at the terms'
@@ -434,22 +434,50 @@ class SegmentSearch {
           sparse_bound += wub[order[i]];
         }
       }
+      // The touched documents are listed first, each word's bits written eight at a time
+      // whatever their number (which would otherwise end a loop at a mispredicted branch
+      // nearly once per word), then screened in a loop of predictable length (measured
+      // 2026-12-07: claims 4% faster, titles alike).
       const size_t words = (end - begin + 63) / 64;
+      size_t ntouched = 0;
+      std::uint32_t* list = touched.data();
       for (size_t w = 0; w < words; ++w) {
         std::uint64_t bits = window_hit[w];
         window_hit[w] = 0;
-        for (size_t i = 0; i < ndense; ++i) dense_word[i] = dense_bits[i][w];
-        while (bits) {
-          const auto b = static_cast<unsigned>(__builtin_ctzll(bits));
+        const auto base = static_cast<std::uint32_t>(w * 64);
+        const auto cnt = static_cast<size_t>(__builtin_popcountll(bits));
+        std::uint32_t* o = list + ntouched;
+        for (int r = 0; r < 8; ++r) {  // unrolled: no branch on the count
+          o[r] =
+              base + static_cast<std::uint32_t>(__builtin_ctzll(bits | (std::uint64_t{1} << 63)));
           bits &= bits - 1;
-          const std::uint32_t j = static_cast<std::uint32_t>(w * 64) + b;
-          const Score s = window_acc[j];
-          window_acc[j] = 0;
-          Score ub = s + sparse_bound;
-          for (size_t i = 0; i < ndense; ++i)
-            ub += dense_ub[i] & -static_cast<Score>((dense_word[i] >> b) & 1);
-          if (ub > theta) finish(begin + j, s);
         }
+        if (cnt > 8) {
+          for (size_t r = 8; bits; ++r) {
+            o[r] = base + static_cast<std::uint32_t>(__builtin_ctzll(bits));
+            bits &= bits - 1;
+          }
+        }
+        ntouched += cnt;
+      }
+      // The first three dense terms from registers; absent ones read zeros and add nothing.
+      static const std::uint64_t kNoBits[kWindow / 64] = {};
+      const std::uint64_t* d0 = ndense > 0 ? dense_bits[0] : kNoBits;
+      const std::uint64_t* d1 = ndense > 1 ? dense_bits[1] : kNoBits;
+      const std::uint64_t* d2 = ndense > 2 ? dense_bits[2] : kNoBits;
+      const Score u0 = ndense > 0 ? dense_ub[0] : 0, u1 = ndense > 1 ? dense_ub[1] : 0;
+      const Score u2 = ndense > 2 ? dense_ub[2] : 0;
+      for (size_t x = 0; x < ntouched; ++x) {
+        const std::uint32_t j = list[x];
+        const Score s = window_acc[j];
+        window_acc[j] = 0;
+        const std::uint32_t w = j >> 6, b = j & 63;
+        Score ub = s + sparse_bound + (u0 & -static_cast<Score>((d0[w] >> b) & 1)) +
+                   (u1 & -static_cast<Score>((d1[w] >> b) & 1)) +
+                   (u2 & -static_cast<Score>((d2[w] >> b) & 1));
+        for (size_t i = 3; i < ndense; ++i)
+          ub += dense_ub[i] & -static_cast<Score>((dense_bits[i][w] >> b) & 1);
+        if (ub > theta) finish(begin + j, s);
       }
       begin = end;
     }
