@@ -6,8 +6,8 @@
 #     model's paperboy.json;
 #  3. retrieval, test splits only: SciFact test (nDCG@10) and the arXiv-domain check (Hugging
 #     Face ai_keywords of a paper -> that paper among the 102k, see make_hf_keywords.py;
-#     Recall@10, MRR@10; and 30 hand-written queries, bench/arxiv_hand_queries.tsv) for BM25F, the trained model and GloVe-SIF (if present), semantic
-#     alone and hybrid;
+#     Recall@10, MRR@10; and 100 hand-written queries, bench/arxiv_hand_queries.tsv) for
+#     BM25F, the trained model and GloVe-SIF (if present), semantic alone and hybrid;
 #  4. embedding throughput (papers/s on one core) and query embedding latency (embed_bench).
 #   bench/train_embedder.sh [EPOCHS] [GLOVE_DIR]    (defaults: 5, models/glove-sif-100d)
 set -euo pipefail
@@ -26,7 +26,7 @@ arxiv=../shared/data/arxiv/arxiv_combined.jsonl.gz
 sf=../shared/data/ir_eval/scifact
 hf=$out/hfkw
 python3 bench/make_hf_keywords.py ../shared/data "$hf" >/dev/null
-# The 30 hand-written queries (bench/arxiv_hand_queries.tsv) against the same corpus.
+# The 100 hand-written queries (bench/arxiv_hand_queries.tsv) against the same corpus.
 grep -v '^#' bench/arxiv_hand_queries.tsv | python3 -c '
 import json, sys
 out = sys.argv[1]
@@ -101,7 +101,7 @@ latency=$(sed -n '/^| model | p50/,$p' "$out/embed_bench.txt")
   echo "- cost: wall $wall, CPU user $user s + sys $sys s, peak RSS $rss MB (\`/usr/bin/time -v\`)"
   echo "- fusion tuned on SciFact train (\`bench/tune_fusion.sh\`): best \`$best\` → paperboy.json fusion $fusion, hybrid_weight $weight"
   echo
-  echo "Test splits (SciFact: 300 claims; arXiv-HF: $(wc -l <"$hf/queries.test.jsonl") queries of two Hugging Face ai_keywords each, one relevant paper among $(wc -l <"$hf/corpus.jsonl"); arXiv-hand: the 30 hand-written known-item queries of bench/arxiv_hand_queries.tsv, same corpus):"
+  echo "Test splits (SciFact: 300 claims; arXiv-HF: $(wc -l <"$hf/queries.test.jsonl") queries of two Hugging Face ai_keywords each, one relevant paper among $(wc -l <"$hf/corpus.jsonl"); arXiv-hand: the $(grep -vc "^#" bench/arxiv_hand_queries.tsv) hand-written known-item queries of bench/arxiv_hand_queries.tsv, same corpus):"
   echo
   echo "$table"
   echo
