@@ -20,21 +20,20 @@ cmake --build build/bench --target lexical_bench
 bin=build/bench/bench/lexical_bench
 
 args=(--corpus "$corpus" --scifact "$scifact" --queries "$queries" --out-dir "$out")
-# Runs the benchmark binary pinned to core 0 under /usr/bin/time; prints the process's peak
-# RSS (MB) and wall clock.
+# Runs the benchmark binary pinned to core 0 under /usr/bin/time, its output sent to stderr;
+# prints the process's peak RSS (MB) and wall clock.
 timed() {  # TIME_FILE ARGS...
   local tf=$1
   shift
-  /usr/bin/time -v -o "$tf" taskset -c 0 "$bin" "$@"
+  /usr/bin/time -v -o "$tf" taskset -c 0 "$bin" "$@" >&2
   local rss_kb elapsed
   rss_kb=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$tf")
   elapsed=$(sed -n 's/^[[:space:]]*Elapsed (wall clock) time.*: //p' "$tf")
   echo "$((rss_kb / 1024)) MB, wall clock $elapsed"
 }
 # The race, then the scale run in a process of its own (it leaves a large heap behind).
-race_cost=$(timed "$out/time.txt" "${args[@]}" | tee /dev/stderr | tail -1)
-[[ "$scale" != 0 ]] && scale_cost=$(timed "$out/time-scale.txt" "${args[@]}" --scale "$scale" \
-  | tee /dev/stderr | tail -1)
+race_cost=$(timed "$out/time.txt" "${args[@]}")
+[[ "$scale" != 0 ]] && scale_cost=$(timed "$out/time-scale.txt" "${args[@]}" --scale "$scale")
 {
   echo
   cat "$out/lexical.md"
