@@ -452,6 +452,7 @@ class SegmentSearch {
       std::uint32_t* list = touched.data();
       for (size_t w = 0; w < words; ++w) {
         std::uint64_t bits = window_hit[w];
+        if (bits == 0) continue;  // common in large segments, where most words are empty
         window_hit[w] = 0;
         const auto base = static_cast<std::uint32_t>(w * 64);
         const size_t cnt = popcount64(bits);
