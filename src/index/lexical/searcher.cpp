@@ -296,9 +296,9 @@ class SegmentSearch {
     return true;
   }
 
-  Score contribution(size_t t, std::uint32_t d) { return contribution(t, d, cursors_[t].cursor); }
-  Score contribution(size_t t, std::uint32_t d, PostingCursor& c) {
-    const auto& tf = c.tf();
+  // Term t's contribution to document d, where its cursor rests.
+  Score contribution(size_t t, std::uint32_t d) {
+    const auto& tf = cursors_[t].cursor.tf();
     return lexical::contribution(scorers_[t], tf[0], tf[1], tf[2], norm_[d]);
   }
 
@@ -332,7 +332,7 @@ class SegmentSearch {
     std::vector<size_t> order;
     std::vector<Score> prefix;
     // The dense non-essential terms of a window: presence bits from the window's first word,
-    // window bounds, and the current word of each.
+    // and window bounds.
     std::vector<const std::uint64_t*> dense_bits(terms_.size());
     std::vector<Score> dense_ub(terms_.size());
     std::vector<std::uint32_t> touched(kWindow + 64);  // a window's touched documents
@@ -470,22 +470,13 @@ class SegmentSearch {
         }
         ntouched += cnt;
       }
-      // The first three dense terms from registers; absent ones read zeros and add nothing.
-      static const std::uint64_t kNoBits[kWindow / 64] = {};
-      const std::uint64_t* d0 = ndense > 0 ? dense_bits[0] : kNoBits;
-      const std::uint64_t* d1 = ndense > 1 ? dense_bits[1] : kNoBits;
-      const std::uint64_t* d2 = ndense > 2 ? dense_bits[2] : kNoBits;
-      const Score u0 = ndense > 0 ? dense_ub[0] : 0, u1 = ndense > 1 ? dense_ub[1] : 0;
-      const Score u2 = ndense > 2 ? dense_ub[2] : 0;
       for (size_t x = 0; x < ntouched; ++x) {
         const std::uint32_t j = list[x];
         const Score s = window_acc[j];
         window_acc[j] = 0;
         const std::uint32_t w = j >> 6, b = j & 63;
-        Score ub = s + sparse_bound + (u0 & -static_cast<Score>((d0[w] >> b) & 1)) +
-                   (u1 & -static_cast<Score>((d1[w] >> b) & 1)) +
-                   (u2 & -static_cast<Score>((d2[w] >> b) & 1));
-        for (size_t i = 3; i < ndense; ++i)
+        Score ub = s + sparse_bound;
+        for (size_t i = 0; i < ndense; ++i)
           ub += dense_ub[i] & -static_cast<Score>((dense_bits[i][w] >> b) & 1);
         if (ub > theta) finish(begin + j, s);
       }
@@ -588,13 +579,11 @@ class SegmentSearch {
     }
     std::erase_if(known, [&](const auto& e) { return view_.is_deleted(e.second); });
     if (known.size() < k) return -1;
-    std::vector<Score> scores;
-    scores.reserve(known.size());
-    for (const auto& [s, d] : known) scores.push_back(s);
-    std::nth_element(scores.begin(), scores.begin() + static_cast<long>(k - 1), scores.end(),
-                     std::greater<Score>());
+    // The k-th best credit (ties among credits are broken by document, which leaves it alone).
+    std::nth_element(known.begin(), known.begin() + static_cast<long>(k - 1), known.end(),
+                     std::greater<>());
     // One unit below, so that a document tying the seed exactly is still examined.
-    return scores[k - 1] - 1;
+    return known[k - 1].first - 1;
   }
 
   // The score of one document (for hits pinned by an exact match).
