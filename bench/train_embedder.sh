@@ -55,7 +55,11 @@ case "$best" in
   *lexical*) fusion=score weight=0 ;;
   *) fusion=$(awk '{print $2}' <<<"$best") weight=$(sed 's/.*weight=//' <<<"$best") ;;
 esac
-printf '{\n "fusion": "%s",\n "hybrid_weight": %s\n}\n' "$fusion" "$weight" >"$model/paperboy.json"
+# Hybrid is the default search mode where the tuned fusion gives the vectors any weight.
+mode=hybrid
+[[ $weight == 0 ]] && mode=lexical
+printf '{\n "fusion": "%s",\n "hybrid_weight": %s,\n "default_mode": "%s"\n}\n' "$fusion" "$weight" \
+  "$mode" >"$model/paperboy.json"
 
 # 3. Retrieval on the test splits.
 ev() {  # DIR SPLIT ARGS... -> metrics of the run

@@ -512,7 +512,9 @@ int print_results(const engine::SearchResults& res, size_t offset, bool json);
 
 int cmd_search(const Globals& g, const std::string& query, size_t k, size_t offset,
                const std::string& sort, bool json, bool prf, const SemanticArgs& sa) {
-  auto mode = parse_mode(sa.mode);
+  // No --mode: hybrid where the active vectors' model prefers it, else lexical.
+  Result<engine::SearchMode> mode =
+      sa.mode.empty() ? Result<engine::SearchMode>(engine::SearchMode::kAuto) : parse_mode(sa.mode);
   if (!mode.ok()) {
     fmt::print(stderr, "paperboy: {}\n", mode.error().message());
     return kUsage;
@@ -532,7 +534,24 @@ int cmd_search(const Globals& g, const std::string& query, size_t k, size_t offs
   req.prf = prf;
   req.mode = *mode;
   Semantic semantic;
-  if (*mode != engine::SearchMode::kLexical) {
+  if (*mode == engine::SearchMode::kAuto) {
+    // The model is loaded only when its paperboy.json prefers hybrid; a model that fails to
+    // load degrades the default to lexical search (an explicit --mode fails instead).
+    auto s = open_semantic(g, sa, false);
+    if (s.ok() && s->vectors && !s->hybrid.prefer_hybrid) {
+      const std::string dir = !sa.model.empty() ? sa.model : s->vectors->info().model_dir;
+      std::error_code ec;
+      if (!std::filesystem::exists(std::filesystem::path(dir) / "config.json", ec) && !g.quiet)
+        fmt::print(stderr, "note: the embedding model {} is missing: answered lexically\n", dir);
+    }
+    if (s.ok() && s->vectors && s->hybrid.prefer_hybrid) s = open_semantic(g, sa, true);
+    if (s.ok() && s->model) {
+      semantic = std::move(*s);
+      req.hybrid = semantic.hybrid;
+    } else if (!s.ok() && !g.quiet) {
+      fmt::print(stderr, "note: {}: answered lexically\n", s.error().message());
+    }
+  } else if (*mode != engine::SearchMode::kLexical) {
     auto s = open_semantic(g, sa, true);
     if (!s.ok()) return fail(s.error());
     semantic = std::move(*s);
@@ -973,8 +992,11 @@ int run(int argc, char** argv) {
     c->add_option("--depth", sa.depth, "Candidates from each side for hybrid fusion")
         ->capture_default_str();
   };
-  search->add_option("--mode", search_sem.mode, "lexical, semantic or hybrid")
-      ->capture_default_str();
+  search_sem.mode.clear();
+  search->add_option("--mode", search_sem.mode,
+                     "lexical, semantic or hybrid (default: hybrid for free text when the papers "
+                     "are embedded with a model that prefers it, as train-embedder's do; else "
+                     "lexical)");
   search->add_option("--model", search_sem.model,
                      "Embedding model directory (default: the one the papers were embedded with)");
   add_fusion(search, search_sem);

@@ -172,6 +172,20 @@ Result<std::vector<rank::Scored>> semantic_candidates(const lexical::IndexSnapsh
 
 }  // namespace
 
+std::string_view mode_name(SearchMode mode) {
+  switch (mode) {
+    case SearchMode::kLexical:
+      return "lexical";
+    case SearchMode::kSemantic:
+      return "semantic";
+    case SearchMode::kHybrid:
+      return "hybrid";
+    case SearchMode::kAuto:
+      break;
+  }
+  return "auto";
+}
+
 void append_hits(std::span<const rank::Scored> ranked, std::vector<lexical::Hit>& hits) {
   for (const auto& r : ranked) {
     lexical::Hit h;
@@ -195,17 +209,23 @@ Result<SearchResults> search(Store& store, const lexical::IndexSnapshot& snapsho
                              const SemanticSource& semantic) {
   lexical::Query q = lexical::parse_query(request.query, analyzer);
   const bool can_embed = semantic.vectors && semantic.embedder;
-  if (request.mode == SearchMode::kLexical || !can_embed ||
-      request.sort != lexical::SortOrder::kRelevance) {
+  const bool by_relevance = request.sort == lexical::SortOrder::kRelevance;
+  SearchMode mode = request.mode;
+  if (mode == SearchMode::kAuto)
+    mode = can_embed && request.hybrid.prefer_hybrid && by_relevance && !q.should.empty()
+               ? SearchMode::kHybrid
+               : SearchMode::kLexical;
+  if (mode == SearchMode::kLexical || !can_embed || !by_relevance) {
     auto resp = lexical_response(store, snapshot, q, request, request.k, request.offset, analyzer);
     PB_ASSIGN_OR_RETURN(SearchResults out, hydrate(store, resp, request.snippets, analyzer));
     out.notes = q.notes;
-    if (request.mode != SearchMode::kLexical && !can_embed)
+    if (mode != SearchMode::kLexical && !can_embed)
       out.notes.push_back(
           "no embedding model is configured (run `paperboy embed --model DIR`): answered "
           "lexically");
-    else if (request.mode != SearchMode::kLexical)
+    else if (mode != SearchMode::kLexical)
       out.notes.push_back("sorting by date: answered lexically");
+    out.mode = SearchMode::kLexical;
     return out;
   }
   const size_t want = request.offset + request.k;
@@ -213,13 +233,13 @@ Result<SearchResults> search(Store& store, const lexical::IndexSnapshot& snapsho
   PB_ASSIGN_OR_RETURN(auto sem, semantic_candidates(snapshot, q, request.query, semantic, depth,
                                                     request.hybrid.ef, analyzer));
   // The lexical side also supplies the terms for snippets and the exact (pinned) matches.
-  auto lex = lexical_response(store, snapshot, q, request,
-                              request.mode == SearchMode::kHybrid ? depth : 0, 0, analyzer);
+  auto lex = lexical_response(store, snapshot, q, request, mode == SearchMode::kHybrid ? depth : 0,
+                              0, analyzer);
   lexical::SearchResponse page;
   page.terms = lex.terms;
   page.term_weights = lex.term_weights;
   std::vector<rank::Scored> fused;
-  if (request.mode == SearchMode::kSemantic) {
+  if (mode == SearchMode::kSemantic) {
     fused = std::move(sem);
   } else {
     std::vector<rank::Scored> lex_list;
@@ -241,6 +261,7 @@ Result<SearchResults> search(Store& store, const lexical::IndexSnapshot& snapsho
                                                              request.offset, page.hits.size())));
   PB_ASSIGN_OR_RETURN(SearchResults out, hydrate(store, page, request.snippets, analyzer));
   out.notes = q.notes;
+  out.mode = mode;
   return out;
 }
 

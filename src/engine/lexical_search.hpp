@@ -7,6 +7,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/paper.hpp"
@@ -43,7 +44,11 @@ struct RefreshSummary {
 Result<RefreshSummary> refresh_index(Store& store, lexical::LexicalIndex& index,
                                      const RefreshOptions& options);
 
-enum class SearchMode { kLexical, kSemantic, kHybrid };
+// kAuto answers a free-text query ranked by relevance in hybrid when the embedding model says
+// hybrid is where it wins (HybridOptions::prefer_hybrid), and lexically otherwise: structured
+// queries (only fields, phrases, filters), date order, or no vectors.
+enum class SearchMode { kLexical, kSemantic, kHybrid, kAuto };
+std::string_view mode_name(SearchMode mode);
 enum class FusionMethod { kRrf, kScore };
 
 // How semantic results are fused with lexical ones (see rank/fusion.hpp).
@@ -53,6 +58,9 @@ struct HybridOptions {
   double rrf_k = 60;
   size_t depth = 100;  // candidates taken from each side
   size_t ef = 128;     // HNSW beam
+  // The model's paperboy.json "default_mode" is "hybrid": measured to beat lexical search, so
+  // SearchMode::kAuto uses it.
+  bool prefer_hybrid = false;
 };
 
 class VectorSet;  // engine/vectors.hpp
@@ -85,7 +93,8 @@ struct SearchItem {
 
 struct SearchResults {
   std::vector<SearchItem> items;
-  std::vector<std::string> notes;  // how a degraded query was read
+  std::vector<std::string> notes;          // how a degraded query was read
+  SearchMode mode = SearchMode::kLexical;  // how the query was answered (never kAuto)
 };
 
 // Default ranking parameters, tuned on the SciFact training split (see bench/RESULTS.md).

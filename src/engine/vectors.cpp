@@ -216,6 +216,7 @@ Result<HybridOptions> hybrid_options(const SemanticSettings& settings,
       if (weight < 0 && j.contains("hybrid_weight") && j["hybrid_weight"].is_number())
         weight = j["hybrid_weight"];
       if (j.contains("fusion") && j["fusion"].is_string() && fusion.empty()) fusion = j["fusion"];
+      h.prefer_hybrid = j.contains("default_mode") && j["default_mode"] == "hybrid";
     }
   }
   h.semantic_weight = weight < 0 ? 1.0 : weight;

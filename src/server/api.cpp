@@ -103,7 +103,7 @@ Result<SearchParams> search_params(const httplib::Request& req, size_t default_l
   PB_ASSIGN_OR_RETURN(size_t page, size_param(req, "page", 1, 1, 1000));
   PB_ASSIGN_OR_RETURN(p.offset, size_param(req, "offset", (page - 1) * p.limit, 0, 100000));
   engine::SearchMode m;
-  PB_ASSIGN_OR_RETURN(p.mode, parse_mode_name(p.mode, m));
+  PB_RETURN_IF_ERROR(parse_mode_name(p.mode, m));
   return p;
 }
 
@@ -172,6 +172,7 @@ void add_api_routes(App& app, httplib::Server& http) {
                res.set_header("X-Paperboy-Notes", notes);
              }
              if (page.has_more) res.set_header("X-Paperboy-Has-More", "true");
+             res.set_header("X-Paperboy-Mode", page.mode);
              send_json(res, out);
              return Status();
            }));

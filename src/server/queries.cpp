@@ -93,8 +93,10 @@ Json item_json(const ListItem& it) {
   return j;
 }
 
-Result<std::string> parse_mode_name(std::string_view mode, engine::SearchMode& out) {
-  if (mode.empty() || mode == "lexical") {
+Status parse_mode_name(std::string_view mode, engine::SearchMode& out) {
+  if (mode.empty()) {
+    out = engine::SearchMode::kAuto;
+  } else if (mode == "lexical") {
     out = engine::SearchMode::kLexical;
   } else if (mode == "semantic") {
     out = engine::SearchMode::kSemantic;
@@ -104,7 +106,7 @@ Result<std::string> parse_mode_name(std::string_view mode, engine::SearchMode& o
     return Error::invalid_input(
         fmt::format("mode must be lexical, semantic or hybrid, not '{}'", mode));
   }
-  return std::string(mode.empty() ? "lexical" : mode);
+  return Status();
 }
 
 Result<SearchPage> run_search(App& app, Worker& w, const SearchParams& p) {
@@ -118,7 +120,7 @@ Result<SearchPage> run_search(App& app, Worker& w, const SearchParams& p) {
   req.k = p.limit + 1;  // one more tells whether there is a next page
   req.offset = p.offset;
   req.sort = p.sort == "date" ? lexical::SortOrder::kDate : lexical::SortOrder::kRelevance;
-  PB_ASSIGN_OR_RETURN(page.mode, parse_mode_name(p.mode, req.mode));
+  PB_RETURN_IF_ERROR(parse_mode_name(p.mode, req.mode));
   auto semantic = app.current_semantic();
   engine::SemanticSource src;
   if (semantic && semantic->loaded.vectors && semantic->loaded.model) {
@@ -129,6 +131,7 @@ Result<SearchPage> run_search(App& app, Worker& w, const SearchParams& p) {
   auto index = app.current_index();
   PB_ASSIGN_OR_RETURN(auto res, engine::search(*w.store, *index->snapshot(), req, w.analyzer, src));
   page.notes = std::move(res.notes);
+  page.mode = engine::mode_name(res.mode);
   page.has_more = res.items.size() > p.limit;
   if (page.has_more) res.items.resize(p.limit);
   std::vector<std::string> ids;

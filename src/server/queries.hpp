@@ -28,16 +28,17 @@ struct ListItem {
 Json item_json(const ListItem& it);
 
 struct SearchParams {
-  std::string q, mode, sort = "relevance", category, after, before;
+  std::string q, mode /* "" = the default */, sort = "relevance", category, after, before;
   size_t limit = 10, offset = 0;
 };
 struct SearchPage {
   std::vector<ListItem> items;
   std::vector<std::string> notes;
-  std::string mode;
+  std::string mode;  // how the query was answered: lexical, semantic or hybrid
   bool has_more = false;
 };
-Result<std::string> parse_mode_name(std::string_view mode, engine::SearchMode& out);
+// "" is SearchMode::kAuto (hybrid where the model prefers it, else lexical).
+Status parse_mode_name(std::string_view mode, engine::SearchMode& out);
 Result<SearchPage> run_search(App& app, Worker& w, const SearchParams& params);
 
 struct DailyParams {

@@ -471,7 +471,8 @@ Status save_model(const fs::path& dir, const std::vector<std::string>& vocab, co
   }));
   PB_RETURN_IF_ERROR(
       replace_file_atomically(dir / "tokenizer.json", tokenizer_json(vocab).dump() + "\n"));
-  nlohmann::ordered_json pj = {{"fusion", o.fusion}, {"hybrid_weight", o.hybrid_weight}};
+  nlohmann::ordered_json pj = {
+      {"fusion", o.fusion}, {"hybrid_weight", o.hybrid_weight}, {"default_mode", o.default_mode}};
   PB_RETURN_IF_ERROR(replace_file_atomically(dir / "paperboy.json", pj.dump(1) + "\n"));
   nlohmann::ordered_json config = {
       {"model_type", "model2vec"},

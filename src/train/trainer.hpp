@@ -64,6 +64,9 @@ struct TrainOptions {
   // Written to paperboy.json (hybrid search defaults; bench/tune_fusion.sh picks them).
   std::string fusion = "score";
   double hybrid_weight = 0.2;  // tuned on SciFact train (bench/RESULTS.md)
+  // The search mode used when a query names none: hybrid beat BM25F on all three checks of
+  // bench/RESULTS.md ("Learned embedder"), so it is the default for models trained here.
+  std::string default_mode = "hybrid";
   std::function<void(const TrainProgress&)> on_progress;
   std::function<void(const std::string&)> on_status;  // one-line phase messages
   // Checked after each step: true stops with a checkpoint (a later run resumes).

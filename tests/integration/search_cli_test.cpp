@@ -233,6 +233,54 @@ TEST_F(SearchCli, EmbedThenSemanticAndHybridSearch) {
   for (const auto& h : nlohmann::json::parse(sim.out)) EXPECT_NE(h["id"], "2112.10752");
 }
 
+// Without --mode, search follows the active model's paperboy.json: hybrid for free text when
+// it says "default_mode": "hybrid", else lexical; a model that cannot load leaves keyword search.
+TEST_F(SearchCli, DefaultModeFollowsTheModel) {
+  std::vector<std::string> words;
+  for (const char* w : {"diffusion", "image", "language", "model", "models", "transformer",
+                        "attention", "quantum", "neural", "network", "learning", "graph"})
+    words.push_back(w);
+  const auto model = dir_ / "model";
+  pb::testing::write_static_model(model, words, 24, 3);
+  ASSERT_EQ(run({"--data", data(), "embed", "--model", model.string()}).exit_code, 0);
+  const std::vector<std::string> queries = {"diffusion image", "language model attention",
+                                            "quantum neural network"};
+  auto lexical = [&](const std::string& q) { return search_json({"--mode", "lexical", q}); };
+  auto hybrid = [&](const std::string& q) { return search_json({"--mode", "hybrid", q}); };
+  for (const auto& q : queries) EXPECT_EQ(search_json({q}), lexical(q)) << q;
+
+  pb::testing::write_file(model / "paperboy.json",
+                          R"({"fusion": "rrf", "default_mode": "hybrid"})");
+  bool some_differ = false;
+  for (const auto& q : queries) {
+    EXPECT_EQ(search_json({q}), hybrid(q)) << q;
+    some_differ = some_differ || hybrid(q) != lexical(q);
+  }
+  EXPECT_TRUE(some_differ) << "hybrid should reorder at least one query";
+  // Fielded queries and date order stay lexical.
+  EXPECT_EQ(search_json({"ti:diffusion"}), lexical("ti:diffusion"));
+  EXPECT_EQ(search_json({"diffusion image", "--sort", "date"}),
+            search_json({"--mode", "lexical", "diffusion image", "--sort", "date"}));
+
+  // The model is damaged, then goes missing: the default degrades to lexical with a note; an
+  // explicit hybrid request is an error of one line.
+  const std::string weights = pb::testing::read_file(model / "model.safetensors");
+  pb::testing::write_file(model / "model.safetensors", weights.substr(0, 12));
+  auto broken = [&] {
+    auto r = run({"--data", data(), "search", "diffusion image", "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(nlohmann::json::parse(r.out, nullptr, false), lexical("diffusion image"));
+    EXPECT_NE(r.err.find("answered lexically"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    auto h = run({"--data", data(), "search", "--mode", "hybrid", "diffusion image"});
+    EXPECT_NE(h.exit_code, 0);
+    EXPECT_EQ(std::count(h.err.begin(), h.err.end(), '\n'), 1) << h.err;
+  };
+  broken();
+  std::filesystem::rename(model, dir_ / "moved");
+  broken();
+}
+
 TEST(EvalCli, PrintsTheFourMetricsOnATinyCollection) {
   TempDir d;
   auto corpus = pb::testing::write_file(

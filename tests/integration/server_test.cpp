@@ -13,9 +13,11 @@
 #include <regex>
 #include <thread>
 
+#include "../model_util.hpp"
 #include "../test_support.hpp"
 #include "digest/digest.hpp"
 #include "engine/lexical_search.hpp"
+#include "engine/vectors.hpp"
 #include "index/lexical/index.hpp"
 #include "store/store.hpp"
 
@@ -768,6 +770,79 @@ TEST_F(ServerTest, ErrorsNeverShowInternals) {
   EXPECT_EQ(bad->status, 400);
   EXPECT_EQ(bad->body.find("sqlite"), std::string::npos);
   EXPECT_EQ(bad->body.find("SQLITE"), std::string::npos);
+}
+
+// A server whose papers are embedded with a model that prefers hybrid search (as
+// train-embedder's models do): free-text queries without a mode are answered in hybrid, the
+// X-Paperboy-Mode header says so, and the search form shows "Both" selected.
+TEST(ServerSemantic, SearchDefaultsToHybridWhereTheModelPrefersIt) {
+  TempDir dir;
+  const auto data = dir.path() / "data";
+  const std::vector<std::string> words = {"diffusion", "image",  "language", "model", "quantum",
+                                          "graph",     "neural", "filler",   "paper", "attention"};
+  {
+    auto store = open_sqlite_store({data});
+    ASSERT_TRUE(store.ok()) << store.error().message();
+    std::vector<Paper> papers;
+    for (int i = 0; i < 30; ++i) {
+      char id[16];
+      std::snprintf(id, sizeof id, "2402.%05d", i);
+      std::string title;
+      for (int w = 0; w < 3; ++w) title += (w ? " " : "") + words[(i * 7 + w * 3) % words.size()];
+      papers.push_back(paper(id, title, {"Ann Lee"}, "cs.LG", "2024-02-01"));
+    }
+    ASSERT_TRUE((*store)->upsert(papers).ok());
+    pb::testing::write_static_model(dir.path() / "model", words, 16, 5);
+    pb::testing::write_file(dir.path() / "model" / "paperboy.json",
+                            R"({"fusion": "rrf", "default_mode": "hybrid"})");
+    auto model = embed::load_model(dir.path() / "model");
+    ASSERT_TRUE(model.ok()) << model.error().message();
+    engine::EmbedRunOptions eo;
+    eo.threads = 1;
+    eo.model_dir = dir.path() / "model";
+    ASSERT_TRUE(engine::embed_store(**store, data / "vectors", **model, eo).ok());
+  }
+  server::ServeOptions o;
+  o.data_dir = data;
+  o.port = 0;
+  o.threads = 2;
+  o.log = [](const std::string&) {};
+  auto srv = server::Server::open(o);
+  ASSERT_TRUE(srv.ok()) << srv.error().message();
+  auto port = (*srv)->bind();
+  ASSERT_TRUE(port.ok());
+  std::thread t([&] { (void)(*srv)->run(); });
+  httplib::Client c("127.0.0.1", *port);
+  auto ids = [](const httplib::Result& r) {
+    std::vector<std::string> v;
+    for (const auto& it : Json::parse(r->body)) v.push_back(it["paper"]["id"]);
+    return v;
+  };
+  bool some_differ = false;
+  for (const std::string q : {"diffusion+image", "quantum+graph", "language+attention"}) {
+    auto d = c.Get("/api/papers/search?q=" + q);
+    auto h = c.Get("/api/papers/search?mode=hybrid&q=" + q);
+    auto l = c.Get("/api/papers/search?mode=lexical&q=" + q);
+    ASSERT_TRUE(d && h && l);
+    ASSERT_EQ(d->status, 200) << d->body;
+    EXPECT_EQ(d->get_header_value("X-Paperboy-Mode"), "hybrid") << q;
+    EXPECT_EQ(l->get_header_value("X-Paperboy-Mode"), "lexical") << q;
+    EXPECT_EQ(ids(d), ids(h)) << q;
+    some_differ = some_differ || ids(h) != ids(l);
+  }
+  EXPECT_TRUE(some_differ) << "hybrid should reorder at least one query";
+  auto fielded = c.Get("/api/papers/search?q=ti:diffusion");
+  ASSERT_TRUE(fielded);
+  EXPECT_EQ(fielded->get_header_value("X-Paperboy-Mode"), "lexical");
+  auto page = c.Get("/search?q=diffusion");
+  ASSERT_TRUE(page);
+  EXPECT_NE(page->body.find(R"(value="hybrid" checked)"), std::string::npos);
+  EXPECT_EQ(page->body.find(R"(value="lexical" checked)"), std::string::npos);
+  auto asked = c.Get("/search?q=diffusion&mode=lexical");
+  ASSERT_TRUE(asked);
+  EXPECT_NE(asked->body.find(R"(value="lexical" checked)"), std::string::npos);
+  (*srv)->stop();
+  t.join();
 }
 
 }  // namespace

@@ -87,6 +87,13 @@ TEST_F(TrainCli, FromTheStoreWithEmbed) {
   auto s = run({"--data", data(), "search", "--mode", "hybrid", "diffusion", "--json"});
   ASSERT_EQ(s.exit_code, 0) << s.err;
   EXPECT_FALSE(nlohmann::json::parse(s.out).empty());
+  // A trained model makes hybrid the default: search without --mode answers as --mode hybrid.
+  auto settings = nlohmann::json::parse(
+      pb::testing::read_file(fs::path(data()) / "models" / "embedder-1" / "paperboy.json"));
+  EXPECT_EQ(settings["default_mode"], "hybrid");
+  auto d = run({"--data", data(), "search", "diffusion", "--json"});
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  EXPECT_EQ(nlohmann::json::parse(d.out), nlohmann::json::parse(s.out));
   // New papers: `embed` without --model catches the active model's set up.
   auto more = pb::testing::write_file(
       dir_ / "more.jsonl",

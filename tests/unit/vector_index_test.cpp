@@ -350,6 +350,19 @@ TEST_F(HnswTest, SaveLoadAndGrowIncrementally) {
   EXPECT_FALSE(std::filesystem::exists(dir_ / "g.hnsw.tmp"));
 }
 
+// Graphs too small for upper levels (and the empty graph) save and load too.
+TEST_F(HnswTest, TinyGraphsRoundTrip) {
+  for (size_t n : {0, 1, 2}) {
+    Hnsw g(kDim, {16, 100, 1});
+    for (size_t i = 0; i < n; ++i) g.add(data_[i]);
+    ASSERT_TRUE(g.save(dir_ / "tiny.hnsw").ok());
+    auto loaded = Hnsw::load(dir_ / "tiny.hnsw");
+    ASSERT_TRUE(loaded.ok()) << n << ": " << loaded.error().message();
+    EXPECT_EQ((*loaded)->size(), n);
+    EXPECT_EQ((*loaded)->search(data_[0], 5, 10).size(), n);
+  }
+}
+
 TEST_F(HnswTest, DamagedFilesAreErrors) {
   Hnsw g(kDim, {8, 40, 5});
   for (size_t i = 0; i < 500; ++i) g.add(data_[i]);

@@ -285,5 +285,80 @@ TEST_F(VectorSetTest, HybridAndSemanticSearch) {
   for (const auto& it : sim->items) EXPECT_NE(it.paper.id, papers_[3].id);
 }
 
+// SearchMode::kAuto: hybrid for free text ranked by relevance when the model prefers it
+// (its paperboy.json), lexical for everything else; the results say which mode answered.
+TEST_F(VectorSetTest, AutoModeIsHybridOnlyWhereTheModelPrefersIt) {
+  ASSERT_TRUE(embed(*m1_).ok());
+  auto set = VectorSet::open_active(vdir());
+  ASSERT_TRUE(set.ok() && *set);
+  auto index = lexical::LexicalIndex::open(dir_ / "lexical");
+  ASSERT_TRUE(index.ok());
+  ASSERT_TRUE(refresh_index(*store_, **index, {}).ok());
+  auto snap = (*index)->snapshot();
+  text::Analyzer analyzer;
+  SemanticSource src{set->get(), m1_.get()};
+  auto ids = [](const SearchResults& r) {
+    std::vector<std::string> v;
+    for (const auto& it : r.items) v.push_back(it.paper.id);
+    return v;
+  };
+  auto run = [&](const std::string& q, SearchMode mode, const HybridOptions& h,
+                 lexical::SortOrder sort = lexical::SortOrder::kRelevance,
+                 const SemanticSource& from = {}) {
+    SearchRequest r;
+    r.query = q;
+    r.k = 10;
+    r.mode = mode;
+    r.hybrid = h;
+    r.sort = sort;
+    auto res = search(*store_, *snap, r, analyzer, from);
+    EXPECT_TRUE(res.ok()) << q;
+    return res.ok() ? *res : SearchResults{};
+  };
+  pb::testing::write_file(dir_ / "m1" / "paperboy.json",
+                          R"({"fusion": "rrf", "default_mode": "hybrid"})");
+  auto preferred = hybrid_options({}, (dir_ / "m1").string());
+  ASSERT_TRUE(preferred.ok());
+  EXPECT_TRUE(preferred->prefer_hybrid);
+  pb::testing::write_file(dir_ / "m1" / "paperboy.json", R"({"default_mode": 3})");
+  auto odd = hybrid_options({}, (dir_ / "m1").string());
+  ASSERT_TRUE(odd.ok());
+  EXPECT_FALSE(odd->prefer_hybrid);
+  const HybridOptions plain = *hybrid_options({}, (dir_ / "nowhere").string());
+  EXPECT_FALSE(plain.prefer_hybrid);
+
+  bool some_differ = false;
+  for (const std::string q : {"quantum circuit", "protein folding attention", "dark matter"}) {
+    auto lex = run(q, SearchMode::kLexical, *preferred, lexical::SortOrder::kRelevance, src);
+    auto hyb = run(q, SearchMode::kHybrid, *preferred, lexical::SortOrder::kRelevance, src);
+    EXPECT_EQ(lex.mode, SearchMode::kLexical);
+    EXPECT_EQ(hyb.mode, SearchMode::kHybrid);
+    some_differ = some_differ || ids(lex) != ids(hyb);
+    auto a = run(q, SearchMode::kAuto, *preferred, lexical::SortOrder::kRelevance, src);
+    EXPECT_EQ(a.mode, SearchMode::kHybrid) << q;
+    EXPECT_EQ(ids(a), ids(hyb)) << q;
+    // A model that does not prefer hybrid, or no vectors: lexical, without a note.
+    for (const auto& [h, from] : {std::pair{plain, src}, std::pair{*preferred, SemanticSource{}}}) {
+      auto b = run(q, SearchMode::kAuto, h, lexical::SortOrder::kRelevance, from);
+      EXPECT_EQ(b.mode, SearchMode::kLexical) << q;
+      EXPECT_EQ(ids(b), ids(lex)) << q;
+      EXPECT_TRUE(b.notes.empty()) << q;
+    }
+    // Date order and structured queries (no free text) stay lexical.
+    auto by_date = run(q, SearchMode::kAuto, *preferred, lexical::SortOrder::kDate, src);
+    EXPECT_EQ(by_date.mode, SearchMode::kLexical);
+    EXPECT_EQ(ids(by_date),
+              ids(run(q, SearchMode::kLexical, *preferred, lexical::SortOrder::kDate, src)));
+    EXPECT_TRUE(by_date.notes.empty());
+    const std::string fielded = "ti:" + q.substr(0, q.find(' '));
+    auto f = run(fielded, SearchMode::kAuto, *preferred, lexical::SortOrder::kRelevance, src);
+    EXPECT_EQ(f.mode, SearchMode::kLexical) << fielded;
+    EXPECT_FALSE(f.items.empty()) << fielded;
+  }
+  EXPECT_TRUE(some_differ) << "hybrid should reorder at least one of the queries";
+  EXPECT_EQ(mode_name(SearchMode::kHybrid), "hybrid");
+  EXPECT_EQ(mode_name(SearchMode::kLexical), "lexical");
+}
+
 }  // namespace
 }  // namespace pb::engine

@@ -319,6 +319,7 @@ Result<std::unique_ptr<Hnsw>> Hnsw::load(const std::filesystem::path& path) {
   const char* at = body.data();
   auto read = [&](auto& v, size_t count) {
     v.resize(count);
+    if (count == 0) return;  // a graph with no upper levels: data() may be null
     std::memcpy(v.data(), at, count * sizeof(v[0]));
     at += count * sizeof(v[0]);
   };
