@@ -544,12 +544,14 @@ int cmd_search(const Globals& g, const std::string& query, size_t k, size_t offs
       if (!std::filesystem::exists(std::filesystem::path(dir) / "config.json", ec) && !g.quiet)
         fmt::print(stderr, "note: the embedding model {} is missing: answered lexically\n", dir);
     }
-    if (s.ok() && s->vectors && s->hybrid.prefer_hybrid) s = open_semantic(g, sa, true);
-    if (s.ok() && s->model) {
+    Status loaded = s.ok() ? Status() : Status(s.error());
+    if (s.ok() && s->hybrid.prefer_hybrid)
+      loaded = engine::load_semantic_model(*s, settings_of(sa));
+    if (loaded.ok() && s->model) {
       semantic = std::move(*s);
       req.hybrid = semantic.hybrid;
-    } else if (!s.ok() && !g.quiet) {
-      fmt::print(stderr, "note: {}: answered lexically\n", s.error().message());
+    } else if (!loaded.ok() && !g.quiet) {
+      fmt::print(stderr, "note: {}: answered lexically\n", loaded.error().message());
     }
   } else if (*mode != engine::SearchMode::kLexical) {
     auto s = open_semantic(g, sa, true);

@@ -238,7 +238,14 @@ Result<LoadedSemantic> open_semantic(const fs::path& dir, const SemanticSettings
                                 : s.vectors             ? s.vectors->info().model_dir
                                                         : "";
   PB_ASSIGN_OR_RETURN(s.hybrid, hybrid_options(settings, model_dir));
-  if (!s.vectors || !need_model) return s;
+  if (need_model) PB_RETURN_IF_ERROR(load_semantic_model(s, settings));
+  return s;
+}
+
+Status load_semantic_model(LoadedSemantic& s, const SemanticSettings& settings) {
+  if (!s.vectors) return Status();
+  const std::string model_dir =
+      !settings.model.empty() ? settings.model : s.vectors->info().model_dir;
   embed::LoadOptions lo;
   lo.precision = settings.int8 || s.vectors->info().precision == "int8"
                      ? embed::Precision::kInt8
@@ -248,7 +255,7 @@ Result<LoadedSemantic> open_semantic(const fs::path& dir, const SemanticSettings
     return Error::invalid_input(
         fmt::format("the papers were embedded with {}, not {} (run `paperboy embed --model {}`)",
                     s.vectors->info().model_id, s.model->model_id(), model_dir));
-  return s;
+  return Status();
 }
 
 }  // namespace pb::engine

@@ -118,4 +118,8 @@ Result<HybridOptions> hybrid_options(const SemanticSettings& settings,
 Result<LoadedSemantic> open_semantic(const std::filesystem::path& dir,
                                      const SemanticSettings& settings, bool need_model);
 
+// Loads the model of an opened set `s` (settings.model, else the set's own) and checks that
+// it made the vectors. No-op without vectors.
+Status load_semantic_model(LoadedSemantic& s, const SemanticSettings& settings);
+
 }  // namespace pb::engine

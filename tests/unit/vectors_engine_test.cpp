@@ -37,6 +37,12 @@ Paper paper(int i, std::mt19937_64& rng) {
   return p;
 }
 
+std::vector<std::string> ids(const SearchResults& r) {
+  std::vector<std::string> v;
+  for (const auto& it : r.items) v.push_back(it.paper.id);
+  return v;
+}
+
 class VectorSetTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -64,6 +70,22 @@ class VectorSetTest : public ::testing::Test {
     o.threads = 1;
     o.should_stop = std::move(stop);
     return embed_store(*store_, vdir(), m, o);
+  }
+  // The papers embedded with m1 and indexed: what the search tests query.
+  struct Searchable {
+    Result<std::unique_ptr<VectorSet>> set = std::unique_ptr<VectorSet>();
+    std::unique_ptr<lexical::LexicalIndex> index;
+    std::shared_ptr<const lexical::IndexSnapshot> snap;
+  };
+  void searchable(Searchable& sb) {
+    ASSERT_TRUE(embed(*m1_).ok());
+    sb.set = VectorSet::open_active(vdir());
+    ASSERT_TRUE(sb.set.ok() && *sb.set);
+    auto index = lexical::LexicalIndex::open(dir_ / "lexical");
+    ASSERT_TRUE(index.ok());
+    sb.index = std::move(*index);
+    ASSERT_TRUE(refresh_index(*store_, *sb.index, {}).ok());
+    sb.snap = sb.index->snapshot();
   }
   std::vector<float> vector_of(const embed::Embedder& m, const Paper& p) {
     auto v = m.embed_one(embedding_text(p), embed::Kind::kDocument);
@@ -221,20 +243,12 @@ TEST_F(VectorSetTest, DamagedDescriptionIsAnError) {
 // Hybrid search through the engine: semantic weight 0 is lexical exactly; filters hold in
 // semantic mode; without vectors, semantic requests are answered lexically with a note.
 TEST_F(VectorSetTest, HybridAndSemanticSearch) {
-  ASSERT_TRUE(embed(*m1_).ok());
-  auto set = VectorSet::open_active(vdir());
-  ASSERT_TRUE(set.ok() && *set);
-  auto index = lexical::LexicalIndex::open(dir_ / "lexical");
-  ASSERT_TRUE(index.ok());
-  ASSERT_TRUE(refresh_index(*store_, **index, {}).ok());
-  auto snap = (*index)->snapshot();
+  Searchable sb;
+  ASSERT_NO_FATAL_FAILURE(searchable(sb));
+  auto& set = sb.set;
+  auto snap = sb.snap;
   text::Analyzer analyzer;
   SemanticSource src{set->get(), m1_.get()};
-  auto ids = [](const SearchResults& r) {
-    std::vector<std::string> v;
-    for (const auto& it : r.items) v.push_back(it.paper.id);
-    return v;
-  };
   for (const std::string q : {"quantum circuit", "protein folding attention", "dark matter"}) {
     SearchRequest lex;
     lex.query = q;
@@ -288,20 +302,11 @@ TEST_F(VectorSetTest, HybridAndSemanticSearch) {
 // SearchMode::kAuto: hybrid for free text ranked by relevance when the model prefers it
 // (its paperboy.json), lexical for everything else; the results say which mode answered.
 TEST_F(VectorSetTest, AutoModeIsHybridOnlyWhereTheModelPrefersIt) {
-  ASSERT_TRUE(embed(*m1_).ok());
-  auto set = VectorSet::open_active(vdir());
-  ASSERT_TRUE(set.ok() && *set);
-  auto index = lexical::LexicalIndex::open(dir_ / "lexical");
-  ASSERT_TRUE(index.ok());
-  ASSERT_TRUE(refresh_index(*store_, **index, {}).ok());
-  auto snap = (*index)->snapshot();
+  Searchable sb;
+  ASSERT_NO_FATAL_FAILURE(searchable(sb));
+  auto snap = sb.snap;
   text::Analyzer analyzer;
-  SemanticSource src{set->get(), m1_.get()};
-  auto ids = [](const SearchResults& r) {
-    std::vector<std::string> v;
-    for (const auto& it : r.items) v.push_back(it.paper.id);
-    return v;
-  };
+  SemanticSource src{sb.set->get(), m1_.get()};
   auto run = [&](const std::string& q, SearchMode mode, const HybridOptions& h,
                  lexical::SortOrder sort = lexical::SortOrder::kRelevance,
                  const SemanticSource& from = {}) {
