@@ -11,6 +11,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <stdexcept>
 #include <thread>
 
 #include "../model_util.hpp"
@@ -772,52 +773,89 @@ TEST_F(ServerTest, ErrorsNeverShowInternals) {
   EXPECT_EQ(bad->body.find("SQLITE"), std::string::npos);
 }
 
+// Thirty papers titled with three of `kSemanticWords` each, and a running server over them.
+const std::vector<std::string> kSemanticWords = {"diffusion", "image",    "language", "model",
+                                                 "quantum",   "graph",    "neural",   "filler",
+                                                 "paper",     "attention"};
+
+void add_semantic_papers(const std::filesystem::path& data) {
+  auto store = open_sqlite_store({data});
+  ASSERT_TRUE(store.ok()) << store.error().message();
+  std::vector<Paper> papers;
+  for (int i = 0; i < 30; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "2402.%05d", i);
+    std::string title;
+    for (int w = 0; w < 3; ++w)
+      title += (w ? " " : "") + kSemanticWords[(i * 7 + w * 3) % kSemanticWords.size()];
+    papers.push_back(paper(id, title, {"Ann Lee"}, "cs.LG", "2024-02-01"));
+  }
+  ASSERT_TRUE((*store)->upsert(papers).ok());
+}
+
+// A seeded model over kSemanticWords with `settings` as its paperboy.json; embeds the store's
+// papers with it (a model other than the active one builds a new set and switches to it).
+void embed_semantic_papers(const std::filesystem::path& data, const std::filesystem::path& model,
+                           std::uint64_t seed, const std::string& settings) {
+  pb::testing::write_static_model(model, kSemanticWords, 16, seed);
+  pb::testing::write_file(model / "paperboy.json", settings);
+  auto store = open_sqlite_store({data});
+  ASSERT_TRUE(store.ok()) << store.error().message();
+  auto embedder = embed::load_model(model);
+  ASSERT_TRUE(embedder.ok()) << embedder.error().message();
+  engine::EmbedRunOptions eo;
+  eo.threads = 1;
+  eo.model_dir = model;
+  auto run = engine::embed_store(**store, data / "vectors", **embedder, eo);
+  ASSERT_TRUE(run.ok()) << run.error().message();
+}
+
+class RunningServer {
+ public:
+  explicit RunningServer(const std::filesystem::path& data, int reload_seconds = 2) {
+    server::ServeOptions o;
+    o.data_dir = data;
+    o.port = 0;
+    o.threads = 2;
+    o.reload_seconds = reload_seconds;
+    o.log = [](const std::string&) {};
+    auto srv = server::Server::open(o);
+    if (!srv.ok()) throw std::runtime_error(srv.error().message());
+    server_ = std::move(*srv);
+    auto port = server_->bind();
+    if (!port.ok()) throw std::runtime_error(port.error().message());
+    port_ = *port;
+    thread_ = std::thread([this] { (void)server_->run(); });
+  }
+  ~RunningServer() {
+    server_->stop();
+    thread_.join();
+  }
+  int port() const { return port_; }
+
+ private:
+  std::unique_ptr<server::Server> server_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+std::vector<std::string> hit_ids(const httplib::Result& r) {
+  std::vector<std::string> v;
+  for (const auto& it : Json::parse(r->body)) v.push_back(it["paper"]["id"]);
+  return v;
+}
+
 // A server whose papers are embedded with a model that prefers hybrid search (as
 // train-embedder's models do): free-text queries without a mode are answered in hybrid, the
 // X-Paperboy-Mode header says so, and the search form shows "Both" selected.
 TEST(ServerSemantic, SearchDefaultsToHybridWhereTheModelPrefersIt) {
   TempDir dir;
   const auto data = dir.path() / "data";
-  const std::vector<std::string> words = {"diffusion", "image",  "language", "model", "quantum",
-                                          "graph",     "neural", "filler",   "paper", "attention"};
-  {
-    auto store = open_sqlite_store({data});
-    ASSERT_TRUE(store.ok()) << store.error().message();
-    std::vector<Paper> papers;
-    for (int i = 0; i < 30; ++i) {
-      char id[16];
-      std::snprintf(id, sizeof id, "2402.%05d", i);
-      std::string title;
-      for (int w = 0; w < 3; ++w) title += (w ? " " : "") + words[(i * 7 + w * 3) % words.size()];
-      papers.push_back(paper(id, title, {"Ann Lee"}, "cs.LG", "2024-02-01"));
-    }
-    ASSERT_TRUE((*store)->upsert(papers).ok());
-    pb::testing::write_static_model(dir.path() / "model", words, 16, 5);
-    pb::testing::write_file(dir.path() / "model" / "paperboy.json",
-                            R"({"fusion": "rrf", "default_mode": "hybrid"})");
-    auto model = embed::load_model(dir.path() / "model");
-    ASSERT_TRUE(model.ok()) << model.error().message();
-    engine::EmbedRunOptions eo;
-    eo.threads = 1;
-    eo.model_dir = dir.path() / "model";
-    ASSERT_TRUE(engine::embed_store(**store, data / "vectors", **model, eo).ok());
-  }
-  server::ServeOptions o;
-  o.data_dir = data;
-  o.port = 0;
-  o.threads = 2;
-  o.log = [](const std::string&) {};
-  auto srv = server::Server::open(o);
-  ASSERT_TRUE(srv.ok()) << srv.error().message();
-  auto port = (*srv)->bind();
-  ASSERT_TRUE(port.ok());
-  std::thread t([&] { (void)(*srv)->run(); });
-  httplib::Client c("127.0.0.1", *port);
-  auto ids = [](const httplib::Result& r) {
-    std::vector<std::string> v;
-    for (const auto& it : Json::parse(r->body)) v.push_back(it["paper"]["id"]);
-    return v;
-  };
+  ASSERT_NO_FATAL_FAILURE(add_semantic_papers(data));
+  ASSERT_NO_FATAL_FAILURE(embed_semantic_papers(data, dir.path() / "model", 5,
+                                                R"({"fusion": "rrf", "default_mode": "hybrid"})"));
+  RunningServer srv(data);
+  httplib::Client c("127.0.0.1", srv.port());
   bool some_differ = false;
   for (const std::string q : {"diffusion+image", "quantum+graph", "language+attention"}) {
     auto d = c.Get("/api/papers/search?q=" + q);
@@ -827,8 +865,8 @@ TEST(ServerSemantic, SearchDefaultsToHybridWhereTheModelPrefersIt) {
     ASSERT_EQ(d->status, 200) << d->body;
     EXPECT_EQ(d->get_header_value("X-Paperboy-Mode"), "hybrid") << q;
     EXPECT_EQ(l->get_header_value("X-Paperboy-Mode"), "lexical") << q;
-    EXPECT_EQ(ids(d), ids(h)) << q;
-    some_differ = some_differ || ids(h) != ids(l);
+    EXPECT_EQ(hit_ids(d), hit_ids(h)) << q;
+    some_differ = some_differ || hit_ids(h) != hit_ids(l);
   }
   EXPECT_TRUE(some_differ) << "hybrid should reorder at least one query";
   auto fielded = c.Get("/api/papers/search?q=ti:diffusion");
@@ -841,8 +879,40 @@ TEST(ServerSemantic, SearchDefaultsToHybridWhereTheModelPrefersIt) {
   auto asked = c.Get("/search?q=diffusion&mode=lexical");
   ASSERT_TRUE(asked);
   EXPECT_NE(asked->body.find(R"(value="lexical" checked)"), std::string::npos);
-  (*srv)->stop();
-  t.join();
+}
+
+// A cached mode-less answer belongs to the vector set that was active: once a retrained model
+// (which prefers hybrid) replaces the active set, the same URL is answered afresh, in hybrid,
+// by the new vectors; until then it stays lexical.
+TEST(ServerSemantic, DefaultModeFollowsANewActiveVectorSetPastTheCache) {
+  TempDir dir;
+  const auto data = dir.path() / "data";
+  ASSERT_NO_FATAL_FAILURE(add_semantic_papers(data));
+  ASSERT_NO_FATAL_FAILURE(
+      embed_semantic_papers(data, dir.path() / "model-v1", 5, R"({"fusion": "rrf"})"));
+  RunningServer srv(data, 1);
+  httplib::Client c("127.0.0.1", srv.port());
+  const std::string url = "/api/papers/search?q=diffusion+image";
+  for (int i = 0; i < 2; ++i) {  // the second answer comes from the cache
+    auto r = c.Get(url);
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    EXPECT_EQ(r->get_header_value("X-Paperboy-Mode"), "lexical");
+  }
+  ASSERT_NO_FATAL_FAILURE(embed_semantic_papers(data, dir.path() / "model-v2", 9,
+                                                R"({"fusion": "rrf", "default_mode": "hybrid"})"));
+  std::string mode;
+  for (int i = 0; i < 60 && mode != "hybrid"; ++i) {  // the reload thread looks every second
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto r = c.Get(url);
+    ASSERT_TRUE(r);
+    mode = r->get_header_value("X-Paperboy-Mode");
+  }
+  ASSERT_EQ(mode, "hybrid");
+  auto d = c.Get(url);
+  auto h = c.Get(url + "&mode=hybrid");
+  ASSERT_TRUE(d && h);
+  EXPECT_EQ(hit_ids(d), hit_ids(h));
 }
 
 }  // namespace
