@@ -348,10 +348,10 @@ struct SemanticArgs {
   unsigned threads = 0;
 };
 
-Result<engine::SearchMode> parse_mode(const std::string& m) {
-  if (m == "lexical") return engine::SearchMode::kLexical;
-  if (m == "semantic") return engine::SearchMode::kSemantic;
-  if (m == "hybrid") return engine::SearchMode::kHybrid;
+// --mode; an empty one is kAuto only where `allow_auto` (search, not eval).
+Result<engine::SearchMode> parse_mode(const std::string& m, bool allow_auto) {
+  auto mode = engine::parse_mode(m);
+  if (mode.ok() && (allow_auto || *mode != engine::SearchMode::kAuto)) return mode;
   return Error::invalid_input(
       fmt::format("--mode must be lexical, semantic or hybrid, not '{}'", m));
 }
@@ -513,8 +513,7 @@ int print_results(const engine::SearchResults& res, size_t offset, bool json);
 int cmd_search(const Globals& g, const std::string& query, size_t k, size_t offset,
                const std::string& sort, bool json, bool prf, const SemanticArgs& sa) {
   // No --mode: hybrid where the active vectors' model prefers it, else lexical.
-  Result<engine::SearchMode> mode =
-      sa.mode.empty() ? Result<engine::SearchMode>(engine::SearchMode::kAuto) : parse_mode(sa.mode);
+  Result<engine::SearchMode> mode = parse_mode(sa.mode, true);
   if (!mode.ok()) {
     fmt::print(stderr, "paperboy: {}\n", mode.error().message());
     return kUsage;
@@ -756,7 +755,7 @@ struct EvalArgs {
 };
 
 int cmd_eval_beir(const Globals& g, const EvalArgs& a) {
-  auto mode = parse_mode(a.sem.mode);
+  auto mode = parse_mode(a.sem.mode, false);
   if (!mode.ok()) {
     fmt::print(stderr, "paperboy: {}\n", mode.error().message());
     return kUsage;

@@ -1,5 +1,7 @@
 #include "engine/lexical_search.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
@@ -184,6 +186,14 @@ std::string_view mode_name(SearchMode mode) {
       break;
   }
   return "auto";
+}
+
+Result<SearchMode> parse_mode(std::string_view name) {
+  if (name.empty()) return SearchMode::kAuto;
+  for (SearchMode m : {SearchMode::kLexical, SearchMode::kSemantic, SearchMode::kHybrid})
+    if (name == mode_name(m)) return m;
+  return Error::invalid_input(
+      fmt::format("mode must be lexical, semantic or hybrid, not '{}'", name));
 }
 
 void append_hits(std::span<const rank::Scored> ranked, std::vector<lexical::Hit>& hits) {

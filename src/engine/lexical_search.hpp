@@ -49,6 +49,9 @@ Result<RefreshSummary> refresh_index(Store& store, lexical::LexicalIndex& index,
 // queries (only fields, phrases, filters), date order, or no vectors.
 enum class SearchMode { kLexical, kSemantic, kHybrid, kAuto };
 std::string_view mode_name(SearchMode mode);
+// The inverse of mode_name() for what users type: "lexical", "semantic", "hybrid", and "" for
+// kAuto; anything else is an invalid_input error naming the choices.
+Result<SearchMode> parse_mode(std::string_view name);
 enum class FusionMethod { kRrf, kScore };
 
 // How semantic results are fused with lexical ones (see rank/fusion.hpp).

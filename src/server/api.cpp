@@ -102,8 +102,7 @@ Result<SearchParams> search_params(const httplib::Request& req, size_t default_l
   PB_ASSIGN_OR_RETURN(p.limit, size_param(req, "limit", default_limit, 1, 100));
   PB_ASSIGN_OR_RETURN(size_t page, size_param(req, "page", 1, 1, 1000));
   PB_ASSIGN_OR_RETURN(p.offset, size_param(req, "offset", (page - 1) * p.limit, 0, 100000));
-  engine::SearchMode m;
-  PB_RETURN_IF_ERROR(parse_mode_name(p.mode, m));
+  if (auto mode = engine::parse_mode(p.mode); !mode.ok()) return mode.error();
   return p;
 }
 

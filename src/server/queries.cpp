@@ -93,22 +93,6 @@ Json item_json(const ListItem& it) {
   return j;
 }
 
-Status parse_mode_name(std::string_view mode, engine::SearchMode& out) {
-  if (mode.empty()) {
-    out = engine::SearchMode::kAuto;
-  } else if (mode == "lexical") {
-    out = engine::SearchMode::kLexical;
-  } else if (mode == "semantic") {
-    out = engine::SearchMode::kSemantic;
-  } else if (mode == "hybrid") {
-    out = engine::SearchMode::kHybrid;
-  } else {
-    return Error::invalid_input(
-        fmt::format("mode must be lexical, semantic or hybrid, not '{}'", mode));
-  }
-  return Status();
-}
-
 Result<SearchPage> run_search(App& app, Worker& w, const SearchParams& p) {
   SearchPage page;
   std::string q = p.q;
@@ -120,7 +104,7 @@ Result<SearchPage> run_search(App& app, Worker& w, const SearchParams& p) {
   req.k = p.limit + 1;  // one more tells whether there is a next page
   req.offset = p.offset;
   req.sort = p.sort == "date" ? lexical::SortOrder::kDate : lexical::SortOrder::kRelevance;
-  PB_RETURN_IF_ERROR(parse_mode_name(p.mode, req.mode));
+  PB_ASSIGN_OR_RETURN(req.mode, engine::parse_mode(p.mode));
   auto semantic = app.current_semantic();
   engine::SemanticSource src;
   if (semantic && semantic->loaded.vectors && semantic->loaded.model) {

@@ -37,8 +37,6 @@ struct SearchPage {
   std::string mode;  // how the query was answered: lexical, semantic or hybrid
   bool has_more = false;
 };
-// "" is SearchMode::kAuto (hybrid where the model prefers it, else lexical).
-Status parse_mode_name(std::string_view mode, engine::SearchMode& out);
 Result<SearchPage> run_search(App& app, Worker& w, const SearchParams& params);
 
 struct DailyParams {

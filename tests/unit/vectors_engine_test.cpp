@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <random>
 #include <set>
@@ -361,8 +363,26 @@ TEST_F(VectorSetTest, AutoModeIsHybridOnlyWhereTheModelPrefersIt) {
     EXPECT_FALSE(f.items.empty()) << fielded;
   }
   EXPECT_TRUE(some_differ) << "hybrid should reorder at least one of the queries";
-  EXPECT_EQ(mode_name(SearchMode::kHybrid), "hybrid");
-  EXPECT_EQ(mode_name(SearchMode::kLexical), "lexical");
+}
+
+// What users type (CLI --mode, the API's and the web form's mode=) reads back as mode_name()
+// writes it; "" is kAuto, and anything else is one line naming the choices.
+TEST(SearchModeNames, ParseIsTheInverseOfModeName) {
+  for (SearchMode m : {SearchMode::kLexical, SearchMode::kSemantic, SearchMode::kHybrid}) {
+    auto back = parse_mode(mode_name(m));
+    ASSERT_TRUE(back.ok()) << mode_name(m);
+    EXPECT_EQ(*back, m);
+  }
+  auto empty = parse_mode("");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(*empty, SearchMode::kAuto);
+  for (std::string_view bad : {"auto", "Hybrid", "lexical ", "dense"}) {
+    auto r = parse_mode(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code(), ErrorCode::kInvalidInput);
+    EXPECT_EQ(r.error().message(),
+              fmt::format("mode must be lexical, semantic or hybrid, not '{}'", bad));
+  }
 }
 
 }  // namespace
