@@ -769,6 +769,11 @@ TEST_F(ServerTest, ErrorsNeverShowInternals) {
   EXPECT_EQ(r->status, 200);  // degraded, with a note
   auto bad = b.get("/papers?date=2024-02-30");
   EXPECT_EQ(bad->status, 400);
+  auto bad_mode = b.get("/api/papers/search?q=diffusion&mode=dense");
+  EXPECT_EQ(bad_mode->status, 400);
+  EXPECT_NE(bad_mode->body.find("mode must be lexical, semantic or hybrid, not 'dense'"),
+            std::string::npos)
+      << bad_mode->body;
   EXPECT_EQ(bad->body.find("sqlite"), std::string::npos);
   EXPECT_EQ(bad->body.find("SQLITE"), std::string::npos);
 }
