@@ -87,7 +87,7 @@ std::vector<std::string> split_list(const std::string& s) {
 Result<SearchParams> search_params(const httplib::Request& req, size_t default_limit) {
   SearchParams p;
   p.q = param(req, "q");
-  p.mode = param(req, "mode");
+  PB_ASSIGN_OR_RETURN(p.mode, engine::parse_mode(param(req, "mode")));
   p.category = param(req, "cat");
   p.after = param(req, "after");
   p.before = param(req, "before");
@@ -102,7 +102,6 @@ Result<SearchParams> search_params(const httplib::Request& req, size_t default_l
   PB_ASSIGN_OR_RETURN(p.limit, size_param(req, "limit", default_limit, 1, 100));
   PB_ASSIGN_OR_RETURN(size_t page, size_param(req, "page", 1, 1, 1000));
   PB_ASSIGN_OR_RETURN(p.offset, size_param(req, "offset", (page - 1) * p.limit, 0, 100000));
-  if (auto mode = engine::parse_mode(p.mode); !mode.ok()) return mode.error();
   return p;
 }
 

@@ -165,16 +165,17 @@ Status search_html(App& app, Worker& w, const Visitor& v, const Req& req, Res& r
   auto semantic = app.current_semantic();
   const bool have_vectors = semantic && semantic->loaded.vectors && semantic->loaded.model;
   // With no mode asked for, the form shows the default: hybrid where the model prefers it.
-  const std::string shown = !p.mode.empty()                                         ? p.mode
-                            : have_vectors && semantic->loaded.hybrid.prefer_hybrid ? "hybrid"
-                                                                                    : "lexical";
+  const engine::SearchMode shown = p.mode != engine::SearchMode::kAuto ? p.mode
+                                   : have_vectors && semantic->loaded.hybrid.prefer_hybrid
+                                       ? engine::SearchMode::kHybrid
+                                       : engine::SearchMode::kLexical;
   page.update({{"query", p.q},
                {"cat", p.category},
                {"after", p.after},
                {"before", p.before},
-               {"mode_lexical", shown == "lexical"},
-               {"mode_semantic", shown == "semantic"},
-               {"mode_hybrid", shown == "hybrid"},
+               {"mode_lexical", shown == engine::SearchMode::kLexical},
+               {"mode_semantic", shown == engine::SearchMode::kSemantic},
+               {"mode_hybrid", shown == engine::SearchMode::kHybrid},
                {"sort_date", p.sort == "date"},
                {"semantic_available", have_vectors}});
   if (!p.q.empty() || !p.category.empty()) {
@@ -190,7 +191,8 @@ Status search_html(App& app, Worker& w, const Visitor& v, const Req& req, Res& r
     page["feed_atom"] = "/feeds/search.atom?q=" + url_encode(p.q);
     auto link = [&](size_t page_no) {
       std::string l = "/search?q=" + url_encode(p.q);
-      if (!p.mode.empty()) l += "&mode=" + p.mode;
+      if (p.mode != engine::SearchMode::kAuto)
+        l += "&mode=" + std::string(engine::mode_name(p.mode));
       if (!p.category.empty()) l += "&cat=" + url_encode(p.category);
       if (!p.after.empty()) l += "&after=" + url_encode(p.after);
       if (!p.before.empty()) l += "&before=" + url_encode(p.before);

@@ -104,7 +104,7 @@ Result<SearchPage> run_search(App& app, Worker& w, const SearchParams& p) {
   req.k = p.limit + 1;  // one more tells whether there is a next page
   req.offset = p.offset;
   req.sort = p.sort == "date" ? lexical::SortOrder::kDate : lexical::SortOrder::kRelevance;
-  PB_ASSIGN_OR_RETURN(req.mode, engine::parse_mode(p.mode));
+  req.mode = p.mode;
   auto semantic = app.current_semantic();
   engine::SemanticSource src;
   if (semantic && semantic->loaded.vectors && semantic->loaded.model) {

@@ -28,7 +28,8 @@ struct ListItem {
 Json item_json(const ListItem& it);
 
 struct SearchParams {
-  std::string q, mode /* "" = the default */, sort = "relevance", category, after, before;
+  std::string q, sort = "relevance", category, after, before;
+  engine::SearchMode mode = engine::SearchMode::kAuto;  // kAuto: none asked for
   size_t limit = 10, offset = 0;
 };
 struct SearchPage {
