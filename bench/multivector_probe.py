@@ -55,12 +55,12 @@ def paper_scores(ranked, kinds, lam):
         if kind == 'a':
             full[pid] = s
         elif kind[0] in kinds:
-            best[pid] = max(best.get(pid, -9.0), s)
+            best[pid] = max(best.get(pid, float('-inf')), s)
     if lam is None:
         out = dict(best)
         if 'a' in kinds:
             for p, s in full.items():
-                out[p] = max(out.get(p, -9.0), s)
+                out[p] = max(out.get(p, float('-inf')), s)
         return out
     floor_full = min(full.values(), default=0.0)
     floor_best = min(best.values(), default=0.0)
