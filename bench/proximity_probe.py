@@ -18,39 +18,52 @@ def toks(t):
 def qpairs(t):
     ts=[w for w in toks(t) if w is not None]
     return list(dict.fromkeys(zip(ts, ts[1:])))
-def load(corpus, qfile, qrels, run, gap):
-    queries={}
-    for l in open(qfile):
-        o=json.loads(l); queries[o['_id']]=o['text']
-    rel=collections.defaultdict(dict)
-    for l in open(qrels):
-        a=l.rstrip('\n').split('\t')
-        if a[0]!='query-id' and int(a[2])>0: rel[a[0]][a[1]]=int(a[2])
-    r=collections.defaultdict(list)
-    for l in open(run):
-        a=l.split(); r[a[0]].append((a[2], float(a[4])))
-    qp={q:qpairs(queries[q]) for q in r}
-    allpairs=set(p for v in qp.values() for p in v)
-    need=set(d for lst in r.values() for d,_ in lst)
-    allterms=set(w for p in allpairs for w in p); udf=collections.Counter()
-    df=collections.Counter(); feat={}; N=0
+GAP = 2  # a pair's words may have at most one stopword between them
+
+
+def idf(n, df):
+    return math.log(1 + (n - df + .5) / (df + .5))
+
+
+def load(corpus, checks):
+    """Reads each check's queries, qrels and run, then scans the corpus once for all of them."""
+    sets = {}
+    for name, qfile, qrels, run in checks:
+        queries = {}
+        for l in open(qfile):
+            o = json.loads(l); queries[o['_id']] = o['text']
+        rel = collections.defaultdict(dict)
+        for l in open(qrels):
+            a = l.rstrip('\n').split('\t')
+            if a[0] != 'query-id' and int(a[2]) > 0: rel[a[0]][a[1]] = int(a[2])
+        r = collections.defaultdict(list)
+        for l in open(run):
+            a = l.split(); r[a[0]].append((a[2], float(a[4])))
+        sets[name] = dict(rel=rel, runs=r, qp={q: qpairs(queries[q]) for q in r})
+    allpairs = set(p for D in sets.values() for v in D['qp'].values() for p in v)
+    allterms = set(w for p in allpairs for w in p)
+    need = set(d for D in sets.values() for lst in D['runs'].values() for d, _ in lst)
+    udf = collections.Counter(); df = collections.Counter(); feat = {}; n = 0
     for l in open(corpus):
-        o=json.loads(l); N+=1
-        ts=toks(o.get('title','')+' . '+o['text'])
-        c=collections.Counter()
-        for i in range(len(ts)-1):
-            a=ts[i]
+        o = json.loads(l); n += 1
+        ts = toks(o.get('title', '') + ' . ' + o['text'])
+        c = collections.Counter()
+        for i in range(len(ts) - 1):
+            a = ts[i]
             if a is None: continue
-            for j in range(i+1, min(len(ts), i+1+gap)):
+            for j in range(i + 1, min(len(ts), i + 1 + GAP)):
                 if ts[j] is not None:
-                    if (a,ts[j]) in allpairs: c[(a,ts[j])]+=1
+                    if (a, ts[j]) in allpairs: c[(a, ts[j])] += 1
                     break
-        for p in c: df[p]+=1
+        for p in c: df[p] += 1
         for w in set(ts):
-            if w in allterms: udf[w]+=1
-        if o['_id'] in need: feat[o['_id']]=c
-    return dict(udf=udf, rel=rel, runs=r, qp=qp, df=df, feat=feat, N=N)
-def evaluate(D, lam, depth=1000, k1=0.9, norm='none', idfm='pair'):
+            if w in allterms: udf[w] += 1
+        if o['_id'] in need: feat[o['_id']] = c
+    for D in sets.values(): D.update(udf=udf, df=df, feat=feat, N=n)
+    return sets
+
+
+def evaluate(D, lam, depth=1000, k1=0.9, damp=False, idfm='pair'):
     r10=mrr=nd=0
     for q,lst in D['runs'].items():
         pairs=D['qp'][q]; rel=D['rel'][q]
@@ -60,14 +73,13 @@ def evaluate(D, lam, depth=1000, k1=0.9, norm='none', idfm='pair'):
             for p in pairs:
                 tf=c.get(p,0)
                 if tf:
-                    I=lambda df: math.log(1+(D['N']-df+.5)/(df+.5))
-                    if idfm=='pair': w=I(D['df'][p])
-                    elif idfm=='max': w=max(I(D['udf'][p[0]]),I(D['udf'][p[1]]))
-                    elif idfm=='sum': w=0.5*(I(D['udf'][p[0]])+I(D['udf'][p[1]]))
-                    elif idfm=='min': w=min(I(D['udf'][p[0]]),I(D['udf'][p[1]]))
+                    if idfm == 'pair':
+                        w = idf(D['N'], D['df'][p])
+                    else:
+                        a, b = idf(D['N'], D['udf'][p[0]]), idf(D['N'], D['udf'][p[1]])
+                        w = {'max': max(a, b), 'sum': 0.5 * (a + b), 'min': min(a, b)}[idfm]
                     x+=w*tf*(k1+1)/(tf+k1)
-            npr=max(1,len(pairs))
-            f={'none':1,'lin':3/max(3,npr),'sqrt':math.sqrt(3/max(3,npr))}[norm]
+            f = 3 / max(3, len(pairs)) if damp else 1
             scored.append((sc+lam*f*x, -rank, d))
         scored.sort(reverse=True)
         top=[d for _,_,d in scored[:10]]
@@ -80,19 +92,15 @@ def evaluate(D, lam, depth=1000, k1=0.9, norm='none', idfm='pair'):
         nd+=dcg/sum((2**g-1)/math.log2(i+2) for i,g in enumerate(ideal))
     n=len(D['runs']); return r10/n, mrr/n, nd/n
 H='bench/out/train_embedder/hfkw'; S='../shared/data/ir_eval/scifact'; RUNS='bench/out/proximity'
-gap=int(sys.argv[1]) if len(sys.argv)>1 else 2
-sets={}
-for s in ('train','test','hand'):
-    sets[s]=load(f'{H}/corpus.jsonl', f'{H}/queries.{s}.jsonl', f'{H}/qrels.{s}.tsv', f'{RUNS}/{s}.lex1000.trec', gap)
-for s in ('train','test'):
-    sets['sf'+s]=load(f'{S}/corpus.jsonl', f'{S}/queries.{s}.jsonl', f'{S}/qrels.{s}.tsv', f'{RUNS}/sf{s}.lex1000.trec', gap)
-
-
+sets = load(f'{H}/corpus.jsonl', [(s, f'{H}/queries.{s}.jsonl', f'{H}/qrels.{s}.tsv',
+                                     f'{RUNS}/{s}.lex1000.trec') for s in ('train', 'test', 'hand')])
+sets.update(load(f'{S}/corpus.jsonl', [('sf' + s, f'{S}/queries.{s}.jsonl', f'{S}/qrels.{s}.tsv',
+                                        f'{RUNS}/sf{s}.lex1000.trec') for s in ('train', 'test')]))
 for idfm in ('pair','max','sum','min'):
   for s,D in sets.items():
     for lam in (0.5, 1, 1.5):
-        print(idfm, s, lam, *('%.4f'%v for v in evaluate(D, lam, 100, norm='lin', idfm=idfm)))
+        print(idfm, s, lam, *('%.4f'%v for v in evaluate(D, lam, 100, damp=True, idfm=idfm)))
 # The depth-1000 rows RESULTS.md quotes: pair idf, with f (lam 0.5) and without it (lam 1).
 for s, D in sets.items():
-    print('depth1000 f', s, 0.5, *('%.4f' % v for v in evaluate(D, 0.5, 1000, norm='lin')))
-    print('depth1000 no-f', s, 1, *('%.4f' % v for v in evaluate(D, 1, 1000, norm='none')))
+    print('depth1000 f', s, 0.5, *('%.4f' % v for v in evaluate(D, 0.5, 1000, damp=True)))
+    print('depth1000 no-f', s, 1, *('%.4f' % v for v in evaluate(D, 1, 1000, damp=False)))

@@ -17,4 +17,4 @@ for s in train test; do
   "$bin" -q eval beir --corpus "$sf/corpus.jsonl" --queries "$sf/queries.$s.jsonl" \
     --qrels "$sf/qrels.$s.tsv" --mode lexical -k 1000 --run "$out/sf$s.lex1000.trec" >/dev/null
 done
-/usr/bin/python3 bench/proximity_probe.py 2
+/usr/bin/python3 bench/proximity_probe.py
